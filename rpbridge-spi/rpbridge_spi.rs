@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! rpbridge-spi: the RPBridge's SPI buses as spi_controllers.
+//!
+//! Binds the `rpbridge_core.spi` auxiliary devices that rpbridge-core
+//! creates, one per function instance the bridge reports, and is loaded by
+//! udev through their modalias. This version binds and reports the device;
+//! it does not register with its subsystem yet.
+
+use kernel::{
+    auxiliary,
+    device::Core,
+    driver,
+    prelude::*,
+    InPlaceModule, //
+};
+
+struct Driver;
+
+kernel::auxiliary_device_table!(
+    AUX_TABLE,
+    <Driver as auxiliary::Driver>::IdInfo,
+    [(auxiliary::DeviceId::new(c"rpbridge_core", c"spi"), ())]
+);
+
+impl auxiliary::Driver for Driver {
+    type IdInfo = ();
+    type Data<'bound> = Self;
+    const ID_TABLE: auxiliary::IdTable<Self::IdInfo> = &AUX_TABLE;
+
+    fn probe<'bound>(
+        adev: &'bound auxiliary::Device<Core<'_>>,
+        _info: &'bound Self::IdInfo,
+    ) -> impl PinInit<Self, Error> + 'bound {
+        dev_info!(adev, "spi instance {} bound\n", adev.id());
+        Ok(Self)
+    }
+}
+
+#[pin_data]
+struct Module {
+    #[pin]
+    _driver: driver::Registration<auxiliary::Adapter<Driver>>,
+}
+
+impl InPlaceModule for Module {
+    fn init(module: &'static ThisModule) -> impl PinInit<Self, Error> {
+        try_pin_init!(Self {
+            _driver <- driver::Registration::new(c"rpbridge_spi", module),
+        })
+    }
+}
+
+module! {
+    type: Module,
+    name: "rpbridge_spi",
+    authors: ["The rpbridge developers"],
+    description: "RPBridge USB I/O bridge: SPI buses as spi_controllers",
+    license: "GPL",
+}

@@ -1,0 +1,93 @@
+# SPDX-License-Identifier: GPL-2.0
+# Helpers for commands run in the test guest: plug the emulated RPBridge in
+# and out, wait for sysfs, report test results. Sourced; POSIX sh.
+# shellcheck shell=sh
+
+RPB=${RPB:-/mnt/rpbridge}
+EMULATOR=$RPB/target/release/rpbridge-emulator
+EMU_LOG_DIR=/tmp/emulator
+
+# wait_for CONDITION-COMMAND [SECONDS]: polls every 0.1 s, fails on timeout.
+wait_for() {
+	_cond=$1
+	_ticks=$((${2:-20} * 10))
+	while ! eval "$_cond" >/dev/null 2>&1; do
+		_ticks=$((_ticks - 1))
+		[ "$_ticks" -gt 0 ] || return 1
+		sleep 0.1
+	done
+}
+
+# Loads dummy_hcd with enough ports for N bridges (once).
+udc_ensure() {
+	[ -d /sys/class/udc/dummy_udc.0 ] && return 0
+	modprobe dummy_hcd num="${1:-2}" && wait_for '[ -d /sys/class/udc/dummy_udc.0 ]' 10
+}
+
+# The USB interface directory of the bridge with serial SERIAL, if bound.
+bridge_intf() {
+	for _d in /sys/bus/usb/devices/*:*; do
+		[ -f "$_d/serial" ] && [ "$(cat "$_d/serial")" = "$1" ] && { echo "$_d"; return 0; }
+	done
+	return 1
+}
+
+# emu_start N [EMULATOR ARGS]: runs an emulator on dummy_udc.N and waits
+# until rpbridge-core has bound it (its sysfs serial appears).
+emu_start() {
+	_n=$1
+	shift
+	udc_ensure || return 1
+	mkdir -p "$EMU_LOG_DIR"
+	_serial=$(printf '%s\n' "$@" | sed -n '/^--serial$/{n;p}')
+	[ -n "$_serial" ] || { _serial=RPB-EMU-000$_n; set -- "$@" --serial "$_serial"; }
+	"$EMULATOR" --udc "dummy_udc.$_n" "$@" >"$EMU_LOG_DIR/$_n.log" 2>&1 &
+	echo $! >"$EMU_LOG_DIR/$_n.pid"
+	if ! wait_for "bridge_intf $_serial" 30; then
+		echo "emu_start: bridge $_serial did not bind; emulator log:"
+		cat "$EMU_LOG_DIR/$_n.log"
+		return 1
+	fi
+}
+
+# emu_stop N: stops emulator N; its gadget goes away, which unplugs it.
+emu_stop() {
+	_pidf=$EMU_LOG_DIR/$1.pid
+	[ -f "$_pidf" ] || return 0
+	_pid=$(cat "$_pidf")
+	kill "$_pid" 2>/dev/null
+	wait_for "! kill -0 $_pid" 10 || kill -9 "$_pid" 2>/dev/null
+	rm -f "$_pidf"
+}
+
+emu_stop_all() {
+	for _p in "$EMU_LOG_DIR"/*.pid; do
+		[ -f "$_p" ] && emu_stop "$(basename "$_p" .pid)"
+	done
+	return 0
+}
+
+# unplug N / replug N: soft-disconnect the bridge on dummy_udc.N and back.
+unplug() { echo disconnect >"/sys/class/udc/dummy_udc.$1/soft_connect"; }
+replug() { echo connect >"/sys/class/udc/dummy_udc.$1/soft_connect"; }
+
+# Marks every leak suspect so far as seen, so leak_check reports only newer ones.
+leak_baseline() {
+	_k=/sys/kernel/debug/kmemleak
+	[ -w "$_k" ] || return 0
+	echo scan >"$_k"
+	echo clear >"$_k"
+}
+
+# Scans for leaks twice (kmemleak only reports objects older than 5 s) and
+# prints what it found between markers that scripts/vm-run checks.
+leak_check() {
+	_k=/sys/kernel/debug/kmemleak
+	[ -w "$_k" ] || { echo "RPBRIDGE-KMEMLEAK unavailable"; return 0; }
+	echo scan >"$_k"
+	sleep 6
+	echo scan >"$_k"
+	echo "RPBRIDGE-KMEMLEAK-BEGIN"
+	cat "$_k"
+	echo "RPBRIDGE-KMEMLEAK-END"
+}

@@ -1,0 +1,62 @@
+//! What the emulated bridge says about itself, from the command line.
+
+use clap::Parser;
+
+/// The USB vendor id the RPBridge uses (pid.codes, the open-source vendor id).
+pub const VENDOR_ID: u16 = 0x1209;
+/// The USB product id of the RPBridge.
+pub const PRODUCT_ID: u16 = 0x7262;
+
+/// Command-line configuration of the emulator.
+#[derive(Parser, Debug, Clone)]
+#[command(version, about = "An emulated RPBridge on a USB device controller (FunctionFS)")]
+pub struct Config {
+    /// USB device controller to bind to (see /sys/class/udc); default: the first one.
+    #[arg(long)]
+    pub udc: Option<String>,
+    /// Serial number the device reports (1 to 32 printable ASCII characters).
+    #[arg(long, default_value = "RPB-EMU-0001")]
+    pub serial: String,
+    /// Firmware version the device reports, MAJOR.MINOR.PATCH.
+    #[arg(long, default_value = "1.0.0", value_parser = parse_version)]
+    pub firmware: (u8, u8, u8),
+    /// USB product id to enumerate with (to test binding through new_id).
+    #[arg(long, default_value_t = PRODUCT_ID, value_parser = parse_u16)]
+    pub product_id: u16,
+}
+
+fn parse_u16(s: &str) -> Result<u16, String> {
+    let (digits, radix) = match s.strip_prefix("0x") {
+        Some(hex) => (hex, 16),
+        None => (s, 10),
+    };
+    u16::from_str_radix(digits, radix).map_err(|e| format!("{s}: {e}"))
+}
+
+fn parse_version(s: &str) -> Result<(u8, u8, u8), String> {
+    let mut parts = s.split('.').map(|p| p.parse::<u8>());
+    match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some(Ok(a)), Some(Ok(b)), Some(Ok(c)), None) => Ok((a, b, c)),
+        _ => Err(format!("{s}: expected MAJOR.MINOR.PATCH, each 0-255")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn versions_parse_and_reject() {
+        assert_eq!(parse_version("1.2.3"), Ok((1, 2, 3)));
+        assert!(parse_version("1.2").is_err());
+        assert!(parse_version("1.2.3.4").is_err());
+        assert!(parse_version("1.2.256").is_err());
+    }
+
+    #[test]
+    fn product_ids_parse_hex_and_decimal() {
+        assert_eq!(parse_u16("0x7262"), Ok(0x7262));
+        assert_eq!(parse_u16("42"), Ok(42));
+        assert!(parse_u16("0x10000").is_err());
+    }
+}

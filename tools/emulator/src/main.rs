@@ -1,0 +1,37 @@
+//! `rpbridge-emulator`: becomes an RPBridge on a USB device controller.
+//!
+//! Inside the test guest it binds to `dummy_udc.N`, so the same kernel's
+//! host side enumerates it as if a real bridge had been plugged in. It runs
+//! until SIGINT or SIGTERM, then unplugs itself and removes its gadget.
+
+mod config;
+mod device;
+mod gadget;
+mod link;
+
+use std::{
+    process::ExitCode,
+    sync::{atomic::AtomicBool, Arc},
+};
+
+use clap::Parser;
+
+use crate::config::Config;
+
+fn main() -> ExitCode {
+    let config = Config::parse();
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        if let Err(e) = signal_hook::flag::register(signal, Arc::clone(&stop)) {
+            eprintln!("rpbridge-emulator: cannot install signal handler: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    match gadget::run(&config, &stop) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("rpbridge-emulator: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

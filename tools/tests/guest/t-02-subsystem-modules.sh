@@ -1,0 +1,11 @@
+# The five subsystem modules load and unload cleanly.
+. "$RPB/tools/tests/guest/testlib.sh"
+
+for m in rpbridge_gpio rpbridge_i2c rpbridge_spi rpbridge_pwm rpbridge_iio; do
+	modprobe "$m" || fail "modprobe $m"
+	[ -d "/sys/bus/auxiliary/drivers/$m" ] || fail "$m registered no auxiliary driver"
+	modinfo -F alias "$m" | grep -qx "auxiliary:rpbridge_core.${m#rpbridge_}" ||
+		fail "$m has no modalias for its auxiliary device"
+	modprobe -r "$m" || fail "modprobe -r $m"
+	echo "ok: $m loads, registers its auxiliary driver, carries its alias, unloads"
+done

@@ -1,0 +1,18 @@
+# Unplugging and replugging rebinds the bridge every time; the sysfs values
+# come back. Kernel reports and leaks are checked by vm-run.
+. "$RPB/tools/tests/guest/testlib.sh"
+
+emu_start 0 --serial RPB-T03 --firmware 0.9.1 || fail "bridge did not bind"
+for i in 1 2 3 4 5; do
+	unplug 0
+	wait_for '! bridge_intf RPB-T03' 10 || fail "cycle $i: bridge still present after unplug"
+	replug 0
+	wait_for 'bridge_intf RPB-T03' 20 || fail "cycle $i: bridge did not come back"
+	intf=$(bridge_intf RPB-T03)
+	wait_for "[ -f $intf/firmware_version ]" 10 || fail "cycle $i: not rebound"
+	expect_eq "cycle $i firmware_version" 0.9.1 "$(cat "$intf/firmware_version")"
+done
+emu_stop 0
+wait_for '! bridge_intf RPB-T03' 10 || fail "bridge still present after the emulator stopped"
+modprobe -r rpbridge_core || fail "rpbridge_core does not unload"
+echo "ok: rpbridge_core unloads after 5 unplug/replug cycles"
