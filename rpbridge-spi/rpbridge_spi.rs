@@ -15,6 +15,8 @@ use kernel::{
     InPlaceModule, //
 };
 
+const MODULE_NAME: &CStr = <LocalModule as kernel::ModuleMetadata>::NAME;
+
 struct Driver;
 
 kernel::auxiliary_device_table!(
@@ -46,7 +48,7 @@ struct Module {
 impl InPlaceModule for Module {
     fn init(module: &'static ThisModule) -> impl PinInit<Self, Error> {
         try_pin_init!(Self {
-            _driver <- driver::Registration::new(c"rpbridge_spi", module),
+            _driver <- driver::Registration::new(MODULE_NAME, module),
         })
     }
 }

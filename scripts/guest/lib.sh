@@ -67,9 +67,24 @@ emu_stop_all() {
 	return 0
 }
 
-# unplug N / replug N: soft-disconnect the bridge on dummy_udc.N and back.
-unplug() { echo disconnect >"/sys/class/udc/dummy_udc.$1/soft_connect"; }
-replug() { echo connect >"/sys/class/udc/dummy_udc.$1/soft_connect"; }
+# unplug N / replug N: take the bridge on dummy_udc.N off the bus and put it
+# back, by unbinding its gadget from the controller and binding it again
+# (dummy_hcd does not re-enumerate after a soft_connect disconnect/connect).
+unplug() {
+	for _g in /sys/kernel/config/usb_gadget/*; do
+		if [ "$(cat "$_g/UDC" 2>/dev/null)" = "dummy_udc.$1" ]; then
+			echo "$_g" >"$EMU_LOG_DIR/$1.gadget"
+			echo "" >"$_g/UDC"
+			return 0
+		fi
+	done
+	echo "unplug: no gadget on dummy_udc.$1"
+	return 1
+}
+replug() {
+	[ -f "$EMU_LOG_DIR/$1.gadget" ] || { echo "replug: dummy_udc.$1 was not unplugged"; return 1; }
+	echo "dummy_udc.$1" >"$(cat "$EMU_LOG_DIR/$1.gadget")/UDC"
+}
 
 # Marks every leak suspect so far as seen, so leak_check reports only newer ones.
 leak_baseline() {
