@@ -42,7 +42,10 @@ pub(crate) fn device_info(
 ) -> Result<DeviceInfo> {
     let dev: &device::Device<device::Core<'_>> = intf.as_ref();
     let mut request = KVec::with_capacity(HEADER_LEN, GFP_KERNEL)?;
-    request.extend_from_slice(&Header::request(opcode::GET_INFO, INFO_TAG, 0).encode(), GFP_KERNEL)?;
+    request.extend_from_slice(
+        &Header::request(opcode::GET_INFO, INFO_TAG, 0).encode(),
+        GFP_KERNEL,
+    )?;
     bulk_send(intf, &pipes.out, &request, timeout()).inspect_err(|e| {
         dev_err!(dev, "sending the identification request: {:?}\n", e);
     })?;

@@ -29,7 +29,7 @@ use kernel::{
 pub const MAX_ATTRS: usize = 8;
 
 /// sysfs hands `show` a buffer of one page.
-const SHOW_BUF_LEN: usize = bindings::PAGE_SIZE as usize;
+const SHOW_BUF_LEN: usize = bindings::PAGE_SIZE;
 
 /// A source of values for a group of read-only attributes.
 pub trait ShowAttributes: Send + Sync {

@@ -44,7 +44,11 @@ fn serial_ok(serial: &[u8]) -> bool {
 
 impl DeviceInfo {
     /// Builds the information; the serial must be 1 to 32 printable ASCII bytes.
-    pub fn new(protocol: (u8, u8), firmware: (u8, u8, u8), serial: &[u8]) -> Result<Self, InfoError> {
+    pub fn new(
+        protocol: (u8, u8),
+        firmware: (u8, u8, u8),
+        serial: &[u8],
+    ) -> Result<Self, InfoError> {
         if !serial_ok(serial) {
             return Err(InfoError::BadSerial);
         }

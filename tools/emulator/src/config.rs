@@ -9,7 +9,10 @@ pub const PRODUCT_ID: u16 = 0x7262;
 
 /// Command-line configuration of the emulator.
 #[derive(Parser, Debug, Clone)]
-#[command(version, about = "An emulated RPBridge on a USB device controller (FunctionFS)")]
+#[command(
+    version,
+    about = "An emulated RPBridge on a USB device controller (FunctionFS)"
+)]
 pub struct Config {
     /// USB device controller to bind to (see /sys/class/udc); default: the first one.
     #[arg(long)]

@@ -66,9 +66,17 @@ mod tests {
     fn ask(dev: &mut Device, opcode: u16, tag: u32, payload: &[u8]) -> (Header, Vec<u8>) {
         let mut out = Vec::new();
         // CAST: test payloads are a few bytes.
-        dev.handle(&Header::request(opcode, tag, payload.len() as u16), payload, &mut out);
+        dev.handle(
+            &Header::request(opcode, tag, payload.len() as u16),
+            payload,
+            &mut out,
+        );
         let h = Header::decode(&out).expect("reply header decodes");
-        assert_eq!(out.len(), HEADER_LEN + usize::from(h.len), "reply length matches header");
+        assert_eq!(
+            out.len(),
+            HEADER_LEN + usize::from(h.len),
+            "reply length matches header"
+        );
         (h, out[HEADER_LEN..].to_vec())
     }
 

@@ -85,8 +85,12 @@ pub fn run(config: &Config, stop: &AtomicBool) -> Result<(), String> {
         s.spawn(|| {
             while !stop.load(Ordering::Relaxed) {
                 match custom.event_timeout(POLL) {
-                    Ok(Some(Event::Enable)) => eprintln!("rpbridge-emulator: host enabled the interface"),
-                    Ok(Some(Event::Disable)) => eprintln!("rpbridge-emulator: host disabled the interface"),
+                    Ok(Some(Event::Enable)) => {
+                        eprintln!("rpbridge-emulator: host enabled the interface")
+                    }
+                    Ok(Some(Event::Disable)) => {
+                        eprintln!("rpbridge-emulator: host disabled the interface")
+                    }
                     Ok(_) => {}
                     Err(e) => {
                         eprintln!("rpbridge-emulator: control events: {e}");
@@ -97,7 +101,9 @@ pub fn run(config: &Config, stop: &AtomicBool) -> Result<(), String> {
         });
         pump(&mut ep_out, &mut ep_in, &mut link, stop)
     });
-    gadget.remove().map_err(|e| io_err("removing the gadget", e))?;
+    gadget
+        .remove()
+        .map_err(|e| io_err("removing the gadget", e))?;
     result
 }
 
@@ -110,7 +116,10 @@ fn pump(
 ) -> Result<(), String> {
     let mut last_error: Option<ErrorKind> = None;
     while !stop.load(Ordering::Relaxed) {
-        let received = ep_out.recv_timeout(BytesMut::with_capacity(MAX_FRAME.next_multiple_of(512)), POLL);
+        let received = ep_out.recv_timeout(
+            BytesMut::with_capacity(MAX_FRAME.next_multiple_of(512)),
+            POLL,
+        );
         let data = match received {
             Ok(Some(data)) => data,
             Ok(None) => continue,
