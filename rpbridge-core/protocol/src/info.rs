@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The reply to [`super::opcode::GET_INFO`].
+//! Who the device is: the reply to [`super::opcode::GET_INFO`], and the
+//! version exchange of [`super::opcode::HELLO`].
+//!
+//! `GET_INFO` reply:
 //!
 //! ```text
 //! offset size field
@@ -12,6 +15,8 @@
 //!  5     1    serial length n (1..=32)
 //!  6     n    serial number, printable ASCII (0x21..=0x7e)
 //! ```
+
+use super::wire::{CodecError, Message, Reader, Writer};
 
 /// Longest serial number, in bytes.
 pub const SERIAL_MAX: usize = 32;
@@ -96,5 +101,74 @@ impl DeviceInfo {
             return Err(InfoError::BadLength);
         }
         DeviceInfo::new((fixed[0], fixed[1]), (fixed[2], fixed[3], fixed[4]), serial)
+    }
+}
+
+impl From<InfoError> for CodecError {
+    fn from(e: InfoError) -> Self {
+        match e {
+            InfoError::BadLength => CodecError::Short,
+            InfoError::BadSerial => CodecError::BadValue,
+        }
+    }
+}
+
+impl<'a> Message<'a> for DeviceInfo {
+    fn encode(&self, w: &mut Writer<'_>) -> Result<(), CodecError> {
+        w.bytes(&[
+            self.protocol.0,
+            self.protocol.1,
+            self.firmware.0,
+            self.firmware.1,
+            self.firmware.2,
+            self.serial_len,
+        ])?;
+        w.bytes(self.serial())
+    }
+
+    fn decode(payload: &'a [u8]) -> Result<Self, CodecError> {
+        Ok(DeviceInfo::decode(payload)?)
+    }
+}
+
+/// A protocol version, as `HELLO` carries it both ways: the request names
+/// the newest version the host speaks, the reply the version the device
+/// will speak (same major, minor no newer than the host's), or the device
+/// refuses with [`super::status::Status::Unsupported`] when the majors
+/// differ.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Version {
+    /// Major version: incompatible changes.
+    pub major: u8,
+    /// Minor version: compatible additions.
+    pub minor: u8,
+}
+
+fixed_message!(Version {
+    major: u8,
+    minor: u8
+});
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn device_info_round_trips_and_checks_serial() {
+        let info = DeviceInfo::new((1, 0), (2, 3, 4), b"SN-1").unwrap();
+        let mut buf = [0u8; 64];
+        let n = Message::encode_to(&info, &mut buf).unwrap();
+        assert_eq!(&buf[..n], &[1, 0, 2, 3, 4, 4, b'S', b'N', b'-', b'1']);
+        assert_eq!(<DeviceInfo as Message>::decode(&buf[..n]), Ok(info));
+        assert_eq!(DeviceInfo::decode(&buf[..n - 1]), Err(InfoError::BadLength));
+        assert_eq!(
+            DeviceInfo::decode(&[1, 0, 2, 3, 4, 1, b' ']),
+            Err(InfoError::BadSerial)
+        );
+        assert_eq!(
+            DeviceInfo::decode(&[1, 0, 2, 3, 4, 0]),
+            Err(InfoError::BadSerial)
+        );
+        assert!(DeviceInfo::new((1, 0), (0, 0, 0), &[b'x'; 33]).is_err());
     }
 }
