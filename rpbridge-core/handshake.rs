@@ -41,11 +41,9 @@ pub(crate) fn device_info(
     pipes: &BulkPipes,
 ) -> Result<DeviceInfo> {
     let dev: &device::Device<device::Core<'_>> = intf.as_ref();
+    let header = Header::request(opcode::GET_INFO, INFO_TAG, &[]).map_err(|_| EINVAL)?;
     let mut request = KVec::with_capacity(HEADER_LEN, GFP_KERNEL)?;
-    request.extend_from_slice(
-        &Header::request(opcode::GET_INFO, INFO_TAG, 0).encode(),
-        GFP_KERNEL,
-    )?;
+    request.extend_from_slice(&header.encode(), GFP_KERNEL)?;
     bulk_send(intf, &pipes.out, &request, timeout()).inspect_err(|e| {
         dev_err!(dev, "sending the identification request: {:?}\n", e);
     })?;

@@ -5,6 +5,7 @@
 
 RPB=${RPB:-/mnt/rpbridge}
 EMULATOR=$RPB/target/release/rpbridge-emulator
+PROBE=$RPB/target/release/rpbridge-probe
 EMU_LOG_DIR=/tmp/emulator
 
 # wait_for CONDITION-COMMAND [SECONDS]: polls every 0.1 s, fails on timeout.
@@ -32,22 +33,51 @@ bridge_intf() {
 	return 1
 }
 
-# emu_start N [EMULATOR ARGS]: runs an emulator on dummy_udc.N and waits
-# until rpbridge-core has bound it (its sysfs serial appears).
-emu_start() {
+# usb_dev SERIAL: the USB device directory of the gadget with serial SERIAL.
+usb_dev() {
+	for _d in /sys/bus/usb/devices/*; do
+		[ -f "$_d/serial" ] && [ "$(cat "$_d/serial")" = "$1" ] && [ -f "$_d/idVendor" ] && { echo "$_d"; return 0; }
+	done
+	return 1
+}
+
+# emu_run N [EMULATOR ARGS]: runs an emulator on dummy_udc.N, with its
+# control FIFO at $EMU_LOG_DIR/N.ctl, and waits until the host has
+# enumerated it. Prints nothing; the serial defaults to RPB-EMU-000N.
+emu_run() {
 	_n=$1
 	shift
 	udc_ensure || return 1
 	mkdir -p "$EMU_LOG_DIR"
 	_serial=$(printf '%s\n' "$@" | sed -n '/^--serial$/{n;p}')
 	[ -n "$_serial" ] || { _serial=RPB-EMU-000$_n; set -- "$@" --serial "$_serial"; }
-	"$EMULATOR" --udc "dummy_udc.$_n" "$@" >"$EMU_LOG_DIR/$_n.log" 2>&1 &
+	"$EMULATOR" --udc "dummy_udc.$_n" --control "$EMU_LOG_DIR/$_n.ctl" "$@" >"$EMU_LOG_DIR/$_n.log" 2>&1 &
 	echo $! >"$EMU_LOG_DIR/$_n.pid"
-	if ! wait_for "bridge_intf $_serial" 30; then
-		echo "emu_start: bridge $_serial did not bind; emulator log:"
+	echo "$_serial" >"$EMU_LOG_DIR/$_n.serial"
+	if ! wait_for "usb_dev $_serial" 30; then
+		echo "emu_run: bridge $_serial did not enumerate; emulator log:"
 		cat "$EMU_LOG_DIR/$_n.log"
 		return 1
 	fi
+}
+
+# emu_start N [EMULATOR ARGS]: emu_run, then waits until rpbridge-core has
+# bound the bridge (its sysfs serial appears).
+emu_start() {
+	emu_run "$@" || return 1
+	_serial=$(cat "$EMU_LOG_DIR/$1.serial")
+	if ! wait_for "bridge_intf $_serial" 30; then
+		echo "emu_start: bridge $_serial did not bind; emulator log:"
+		cat "$EMU_LOG_DIR/$1.log"
+		return 1
+	fi
+}
+
+# emu_ctl N COMMAND...: sends a control command to emulator N.
+emu_ctl() {
+	_n=$1
+	shift
+	echo "$*" >"$EMU_LOG_DIR/$_n.ctl"
 }
 
 # emu_stop N: stops emulator N; its gadget goes away, which unplugs it.

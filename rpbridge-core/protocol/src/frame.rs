@@ -1,24 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The frame header: sixteen bytes in front of every message on the bulk
+//! The frame header: twenty bytes in front of every message on the bulk
 //! pipes, in both directions.
 //!
 //! ```text
 //! offset size field
-//!  0     2    magic   "RB"
-//!  2     1    kind    1 request, 2 reply, 3 event
-//!  3     1    flags   0 (reserved, must be zero)
-//!  4     2    opcode  little-endian
-//!  6     2    status  little-endian; 0 except in replies
-//!  8     4    tag     little-endian; chosen by the host, echoed in the reply
-//! 12     2    length  little-endian; payload bytes that follow the header
-//! 14     2    check   CRC-16/CCITT-FALSE of bytes 0..14, little-endian
+//!  0     2    magic    "RB"
+//!  2     1    kind     1 request, 2 reply, 3 event
+//!  3     1    flags    0 (reserved, must be zero)
+//!  4     2    opcode   little-endian
+//!  6     2    status   little-endian; 0 except in replies
+//!  8     4    tag      little-endian; chosen by the host, echoed in the reply
+//! 12     2    length   little-endian; payload bytes that follow the header
+//! 14     4    pcheck   CRC-32 (ISO-HDLC) of the payload, little-endian
+//! 18     2    hcheck   CRC-16/CCITT-FALSE of bytes 0..18, little-endian
 //! ```
 
 /// The two bytes every frame starts with.
 pub const MAGIC: [u8; 2] = *b"RB";
 /// Size of the frame header in bytes.
-pub const HEADER_LEN: usize = 16;
+pub const HEADER_LEN: usize = 20;
 /// Largest payload a frame may carry: 4 KiB of data plus room for the
 /// parameters of the operation that carries it.
 pub const MAX_PAYLOAD: usize = 4096 + 64;
@@ -55,19 +56,22 @@ impl Kind {
     }
 }
 
-/// Why bytes could not be taken as a frame header.
+/// Why bytes could not be taken as a frame.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum HeaderError {
+pub enum FrameError {
     /// Fewer than [`HEADER_LEN`] bytes.
     Short,
     /// The bytes do not start with [`MAGIC`].
     BadMagic,
-    /// The check field does not match the other fourteen bytes.
+    /// The header check does not match the header's other bytes.
     BadCheck,
     /// The kind byte is not one of [`Kind`]'s values, or flags are not zero.
     BadKind,
     /// The length field exceeds [`MAX_PAYLOAD`].
     TooLong,
+    /// The payload does not match the header's payload check (a truncated
+    /// or corrupted frame).
+    BadPayloadCheck,
 }
 
 /// A decoded frame header.
@@ -83,6 +87,8 @@ pub struct Header {
     pub tag: u32,
     /// Number of payload bytes that follow the header.
     pub len: u16,
+    /// CRC-32 of the payload (see [`crc32`]).
+    pub pcheck: u32,
 }
 
 /// CRC-16/CCITT-FALSE (polynomial 0x1021, initial value 0xffff).
@@ -105,27 +111,67 @@ pub const fn crc16(bytes: &[u8]) -> u16 {
     crc
 }
 
-impl Header {
-    /// A request header for `opcode` with `tag` and `len` payload bytes.
-    pub const fn request(opcode: u16, tag: u32, len: u16) -> Self {
-        Header {
-            kind: Kind::Request,
-            opcode,
-            status: 0,
-            tag,
-            len,
+/// CRC-32/ISO-HDLC (the zlib/Ethernet CRC: reflected polynomial
+/// 0xedb88320, initial value and final xor 0xffffffff).
+pub const fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc: u32 = 0xffff_ffff;
+    let mut i = 0;
+    while i < bytes.len() {
+        crc ^= bytes[i] as u32;
+        let mut bit = 0;
+        while bit < 8 {
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xedb8_8320
+            } else {
+                crc >> 1
+            };
+            bit += 1;
         }
+        i += 1;
+    }
+    !crc
+}
+
+/// Payloads larger than a frame can carry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PayloadTooLong;
+
+impl Header {
+    /// The header of a frame of `kind` carrying `payload`.
+    pub fn new(
+        kind: Kind,
+        opcode: u16,
+        status: u16,
+        tag: u32,
+        payload: &[u8],
+    ) -> Result<Self, PayloadTooLong> {
+        if payload.len() > MAX_PAYLOAD {
+            return Err(PayloadTooLong);
+        }
+        Ok(Header {
+            kind,
+            opcode,
+            status,
+            tag,
+            // CAST: MAX_PAYLOAD fits in 16 bits.
+            len: payload.len() as u16,
+            pcheck: crc32(payload),
+        })
     }
 
-    /// The reply header that answers `self` with `status` and `len` bytes.
-    pub const fn reply_to(&self, status: u16, len: u16) -> Self {
-        Header {
-            kind: Kind::Reply,
-            opcode: self.opcode,
-            status,
-            tag: self.tag,
-            len,
-        }
+    /// A request header for `opcode` with `tag`, carrying `payload`.
+    pub fn request(opcode: u16, tag: u32, payload: &[u8]) -> Result<Self, PayloadTooLong> {
+        Header::new(Kind::Request, opcode, 0, tag, payload)
+    }
+
+    /// The reply header that answers `self` with `status`, carrying `payload`.
+    pub fn reply_to(&self, status: u16, payload: &[u8]) -> Result<Self, PayloadTooLong> {
+        Header::new(Kind::Reply, self.opcode, status, self.tag, payload)
+    }
+
+    /// Whether `payload` is the payload this header announces.
+    pub fn payload_ok(&self, payload: &[u8]) -> bool {
+        payload.len() == usize::from(self.len) && crc32(payload) == self.pcheck
     }
 
     /// The header as it goes on the wire.
@@ -138,27 +184,28 @@ impl Header {
         out[6..8].copy_from_slice(&self.status.to_le_bytes());
         out[8..12].copy_from_slice(&self.tag.to_le_bytes());
         out[12..14].copy_from_slice(&self.len.to_le_bytes());
-        let check = crc16(&out[0..14]);
-        out[14..16].copy_from_slice(&check.to_le_bytes());
+        out[14..18].copy_from_slice(&self.pcheck.to_le_bytes());
+        let check = crc16(&out[0..18]);
+        out[18..20].copy_from_slice(&check.to_le_bytes());
         out
     }
 
     /// Reads a header from the first [`HEADER_LEN`] bytes of `buf`.
-    pub fn decode(buf: &[u8]) -> Result<Self, HeaderError> {
-        let b = buf.get(..HEADER_LEN).ok_or(HeaderError::Short)?;
+    pub fn decode(buf: &[u8]) -> Result<Self, FrameError> {
+        let b = buf.get(..HEADER_LEN).ok_or(FrameError::Short)?;
         if b[0..2] != MAGIC {
-            return Err(HeaderError::BadMagic);
+            return Err(FrameError::BadMagic);
         }
-        if u16::from_le_bytes([b[14], b[15]]) != crc16(&b[0..14]) {
-            return Err(HeaderError::BadCheck);
+        if u16::from_le_bytes([b[18], b[19]]) != crc16(&b[0..18]) {
+            return Err(FrameError::BadCheck);
         }
         let kind = match (Kind::from_wire(b[2]), b[3]) {
             (Some(kind), 0) => kind,
-            _ => return Err(HeaderError::BadKind),
+            _ => return Err(FrameError::BadKind),
         };
         let len = u16::from_le_bytes([b[12], b[13]]);
         if usize::from(len) > MAX_PAYLOAD {
-            return Err(HeaderError::TooLong);
+            return Err(FrameError::TooLong);
         }
         Ok(Header {
             kind,
@@ -166,6 +213,75 @@ impl Header {
             status: u16::from_le_bytes([b[6], b[7]]),
             tag: u32::from_le_bytes([b[8], b[9], b[10], b[11]]),
             len,
+            pcheck: u32::from_le_bytes([b[14], b[15], b[16], b[17]]),
         })
+    }
+}
+
+/// Encodes a whole frame (header and payload) into `out`; returns its length.
+pub fn encode_frame(
+    kind: Kind,
+    opcode: u16,
+    status: u16,
+    tag: u32,
+    payload: &[u8],
+    out: &mut [u8],
+) -> Option<usize> {
+    let h = Header::new(kind, opcode, status, tag, payload).ok()?;
+    let end = HEADER_LEN + payload.len();
+    let out = out.get_mut(..end)?;
+    out[..HEADER_LEN].copy_from_slice(&h.encode());
+    out[HEADER_LEN..].copy_from_slice(payload);
+    Some(end)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn crcs_match_their_published_check_values() {
+        // The "123456789" check values of the CRC catalogue.
+        assert_eq!(crc16(b"123456789"), 0x29b1);
+        assert_eq!(crc32(b"123456789"), 0xcbf4_3926);
+    }
+
+    #[test]
+    fn header_round_trips_and_rejects_each_kind_of_damage() {
+        let h = Header::request(0x0105, 0x0000_0103, &[0, 3]).unwrap();
+        let b = h.encode();
+        assert_eq!(Header::decode(&b), Ok(h));
+        assert_eq!(Header::decode(&b[..19]), Err(FrameError::Short));
+        let mut bad = b;
+        bad[0] = b'X';
+        assert_eq!(Header::decode(&bad), Err(FrameError::BadMagic));
+        for i in 2..20 {
+            let mut bad = b;
+            bad[i] ^= 0x01;
+            assert_eq!(Header::decode(&bad), Err(FrameError::BadCheck), "byte {i}");
+        }
+        assert!(h.payload_ok(&[0, 3]));
+        assert!(!h.payload_ok(&[0, 4]));
+        assert!(!h.payload_ok(&[0]));
+    }
+
+    #[test]
+    fn bad_kind_flags_and_length_are_refused_even_with_a_good_check() {
+        let fix = |mut b: [u8; HEADER_LEN]| {
+            let c = crc16(&b[0..18]);
+            b[18..20].copy_from_slice(&c.to_le_bytes());
+            b
+        };
+        let b = Header::request(1, 1, &[]).unwrap().encode();
+        let mut k = b;
+        k[2] = 4;
+        assert_eq!(Header::decode(&fix(k)), Err(FrameError::BadKind));
+        let mut f = b;
+        f[3] = 1;
+        assert_eq!(Header::decode(&fix(f)), Err(FrameError::BadKind));
+        let mut l = b;
+        l[12..14].copy_from_slice(&((MAX_PAYLOAD + 1) as u16).to_le_bytes());
+        assert_eq!(Header::decode(&fix(l)), Err(FrameError::TooLong));
+        assert!(Header::request(1, 1, &[0; MAX_PAYLOAD + 1]).is_err());
     }
 }

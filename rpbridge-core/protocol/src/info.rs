@@ -149,6 +149,18 @@ fixed_message!(Version {
     minor: u8
 });
 
+impl Version {
+    /// The version a side that speaks `self` agrees to when the other side
+    /// offers `offer`: the same major and the older minor; `None` when the
+    /// majors differ.
+    pub fn negotiate(self, offer: Version) -> Option<Version> {
+        (self.major == offer.major).then(|| Version {
+            major: self.major,
+            minor: core::cmp::min(self.minor, offer.minor),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -170,5 +182,13 @@ mod tests {
             Err(InfoError::BadSerial)
         );
         assert!(DeviceInfo::new((1, 0), (0, 0, 0), &[b'x'; 33]).is_err());
+    }
+
+    #[test]
+    fn negotiation_keeps_the_major_and_takes_the_older_minor() {
+        let v = |major, minor| Version { major, minor };
+        assert_eq!(v(1, 2).negotiate(v(1, 5)), Some(v(1, 2)));
+        assert_eq!(v(1, 5).negotiate(v(1, 2)), Some(v(1, 2)));
+        assert_eq!(v(1, 0).negotiate(v(2, 0)), None);
     }
 }

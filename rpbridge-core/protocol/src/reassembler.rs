@@ -6,10 +6,13 @@
 //! split across transfers and one transfer may hold several frames. The
 //! reassembler takes whatever arrives and hands out whole frames. When the
 //! bytes at the front cannot start a frame (bad magic, bad check, bad kind,
-//! oversized length), it drops bytes up to the next possible magic and says
-//! how many it dropped: that is the resynchronisation rule of the protocol.
+//! oversized length) or a whole frame's payload fails its check (a truncated
+//! frame swallowed the start of the next one), it drops bytes up to the next
+//! possible magic after the first byte and says how many it dropped: that is
+//! the resynchronisation rule of the protocol. The bytes it kept are scanned
+//! again, so a frame hidden behind a truncated one is still found.
 
-use super::frame::{Header, HeaderError, HEADER_LEN, MAGIC, MAX_FRAME};
+use super::frame::{FrameError, Header, HEADER_LEN, MAGIC, MAX_FRAME};
 
 /// What [`Reassembler::feed`] hands out.
 #[derive(Debug, PartialEq, Eq)]
@@ -17,7 +20,7 @@ pub enum Item<'a> {
     /// A whole frame: its header and its payload.
     Frame(Header, &'a [u8]),
     /// This many bytes could not be part of any frame and were dropped.
-    Garbage(usize, HeaderError),
+    Garbage(usize, FrameError),
 }
 
 /// Frame reassembly state for one direction of one pipe.
@@ -55,24 +58,26 @@ impl Reassembler {
     /// dropped bytes, in stream order.
     pub fn feed(&mut self, mut data: &[u8], sink: &mut impl FnMut(Item<'_>)) {
         loop {
-            let want = if self.fill < HEADER_LEN {
-                HEADER_LEN
-            } else {
+            let mut want = HEADER_LEN;
+            if self.fill >= HEADER_LEN {
                 match Header::decode(&self.buf[..self.fill]) {
-                    Ok(h) => HEADER_LEN + usize::from(h.len),
                     Err(e) => {
                         self.resync(e, sink);
                         continue;
                     }
+                    Ok(h) => {
+                        want = HEADER_LEN + usize::from(h.len);
+                        if self.fill >= want {
+                            if h.payload_ok(&self.buf[HEADER_LEN..want]) {
+                                sink(Item::Frame(h, &self.buf[HEADER_LEN..want]));
+                                self.consume(want);
+                            } else {
+                                self.resync(FrameError::BadPayloadCheck, sink);
+                            }
+                            continue;
+                        }
+                    }
                 }
-            };
-            if self.fill == want {
-                // `want` > HEADER_LEN only after a successful decode above.
-                if let Ok(h) = Header::decode(&self.buf[..self.fill]) {
-                    sink(Item::Frame(h, &self.buf[HEADER_LEN..want]));
-                }
-                self.fill = 0;
-                continue;
             }
             if data.is_empty() {
                 return;
@@ -84,14 +89,84 @@ impl Reassembler {
         }
     }
 
+    fn consume(&mut self, n: usize) {
+        self.buf.copy_within(n..self.fill, 0);
+        self.fill -= n;
+    }
+
     /// Drops at least one byte, up to the next byte that could begin a frame.
-    fn resync(&mut self, why: HeaderError, sink: &mut impl FnMut(Item<'_>)) {
+    fn resync(&mut self, why: FrameError, sink: &mut impl FnMut(Item<'_>)) {
         let next = self.buf[1..self.fill]
             .iter()
             .position(|&b| b == MAGIC[0])
             .map_or(self.fill, |p| p + 1);
-        self.buf.copy_within(next..self.fill, 0);
-        self.fill -= next;
+        self.consume(next);
         sink(Item::Garbage(next, why));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+
+    use super::super::frame::{encode_frame, Kind, MAX_PAYLOAD};
+    use super::*;
+    use std::{boxed::Box, vec, vec::Vec};
+
+    fn frame(tag: u32, payload: &[u8]) -> Vec<u8> {
+        let mut out = vec![0u8; HEADER_LEN + payload.len()];
+        let n = encode_frame(Kind::Reply, 0x0105, 0, tag, payload, &mut out).unwrap();
+        out.truncate(n);
+        out
+    }
+
+    /// Feeds `bytes` in chunks of `chunk`; returns (tags of frames, bytes dropped).
+    fn run(bytes: &[u8], chunk: usize) -> (Vec<u32>, usize) {
+        let mut r = Box::new(Reassembler::new());
+        let (mut tags, mut dropped) = (Vec::new(), 0);
+        for c in bytes.chunks(chunk) {
+            r.feed(c, &mut |item| match item {
+                Item::Frame(h, p) => {
+                    assert!(h.payload_ok(p));
+                    tags.push(h.tag);
+                }
+                Item::Garbage(n, _) => dropped += n,
+            });
+        }
+        (tags, dropped)
+    }
+
+    #[test]
+    fn frames_come_out_whole_whatever_the_transfer_sizes() {
+        let mut s = frame(1, &[1, 2, 3]);
+        s.extend(frame(2, &[]));
+        s.extend(frame(3, &[7; MAX_PAYLOAD]));
+        for chunk in [1, 7, 20, 64, 512, 100_000] {
+            assert_eq!(run(&s, chunk), (vec![1, 2, 3], 0), "chunk {chunk}");
+        }
+    }
+
+    #[test]
+    fn a_truncated_frame_costs_itself_and_not_the_next_ones() {
+        let a = frame(1, &[9; 100]);
+        let mut s = a[..a.len() - 60].to_vec();
+        s.extend(frame(2, &[1; 10]));
+        s.extend(frame(3, &[2; 80]));
+        s.extend(frame(4, &[3; 3]));
+        let (tags, dropped) = run(&s, 64);
+        assert_eq!(tags, vec![2, 3, 4]);
+        assert_eq!(dropped, a.len() - 60);
+    }
+
+    #[test]
+    fn garbage_and_corrupted_headers_are_dropped_and_counted() {
+        let mut s = b"RRRB\x00garbage".to_vec();
+        let mut bad = frame(1, &[5]);
+        bad[7] ^= 0xff;
+        s.extend(&bad);
+        s.extend(frame(2, &[6]));
+        let (tags, dropped) = run(&s, 5);
+        assert_eq!(tags, vec![2]);
+        assert_eq!(dropped, 12 + bad.len());
     }
 }

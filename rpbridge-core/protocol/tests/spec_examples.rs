@@ -35,13 +35,7 @@ fn frame<'a, M: Message<'a>>(kind: Kind, opcode: u16, status: Status, msg: &M) -
     let mut body = vec![0u8; 8192];
     let n = msg.encode_to(&mut body).expect("example encodes");
     let tag = if kind == Kind::Event { 0 } else { TAG };
-    let h = Header {
-        kind,
-        opcode,
-        status: status.to_wire(),
-        tag,
-        len: u16::try_from(n).unwrap(),
-    };
+    let h = Header::new(kind, opcode, status.to_wire(), tag, &body[..n]).unwrap();
     let mut out = h.encode().to_vec();
     out.extend_from_slice(&body[..n]);
     out
@@ -141,10 +135,17 @@ const I2C_10BIT: &[i2c::Msg<'static>] = &[i2c::Msg {
     len: 2,
     data: &[0xca, 0xfe],
 }];
-const SAMPLES: &[u8] = &[0x00, 0x01, 0x6c, 0x03, 0x10, 0x01, 0x6c, 0x03];
+const SAMPLES: &[u8] = &[0x00, 0x00, 0x6c, 0x03, 0x10, 0x00, 0x6c, 0x03];
 const PWM_STATE: pwm::State = pwm::State {
     period_ns: 1_000_000,
     duty_ns: 250_000,
+    inversed: false,
+    enabled: true,
+};
+/// What an RP2040 makes of [`PWM_STATE`] (see the rounding rule).
+const PWM_ACTUAL: pwm::State = pwm::State {
+    period_ns: 999_998,
+    duty_ns: 249_999,
     inversed: false,
     enabled: true,
 };
@@ -624,7 +625,7 @@ fn examples() -> BTreeMap<&'static str, Example> {
         Reply,
         PWM_SET,
         Ok,
-        PWM_STATE,
+        PWM_ACTUAL,
         pwm::State
     );
     ex!(
@@ -645,7 +646,7 @@ fn examples() -> BTreeMap<&'static str, Example> {
         Reply,
         PWM_GET,
         Ok,
-        PWM_STATE,
+        PWM_ACTUAL,
         pwm::State
     );
 

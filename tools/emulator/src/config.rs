@@ -1,6 +1,10 @@
 //! What the emulated bridge says about itself, from the command line.
 
+use std::path::PathBuf;
+
 use clap::Parser;
+
+use crate::board::Board;
 
 /// The USB vendor id the RPBridge uses (pid.codes, the open-source vendor id).
 pub const VENDOR_ID: u16 = 0x1209;
@@ -26,6 +30,56 @@ pub struct Config {
     /// USB product id to enumerate with (to test binding through new_id).
     #[arg(long, default_value_t = PRODUCT_ID, value_parser = parse_u16)]
     pub product_id: u16,
+    /// Board file (TOML: gpio_lines, i2c_buses, spi_buses, pwm, adc); the
+    /// flags below override it.
+    #[arg(long)]
+    pub board: Option<PathBuf>,
+    /// GPIO lines (0-30; 0: no GPIO function).
+    #[arg(long)]
+    pub gpio_lines: Option<u8>,
+    /// I2C buses (0-2).
+    #[arg(long)]
+    pub i2c_buses: Option<u8>,
+    /// SPI buses (0-2).
+    #[arg(long)]
+    pub spi_buses: Option<u8>,
+    /// Offer no PWM.
+    #[arg(long)]
+    pub no_pwm: bool,
+    /// Offer no ADC.
+    #[arg(long)]
+    pub no_adc: bool,
+    /// Control FIFO: fault injection and test commands, one per line (see
+    /// the faults module); created if missing.
+    #[arg(long)]
+    pub control: Option<PathBuf>,
+}
+
+impl Config {
+    /// The board: defaults, then the board file, then the flags.
+    pub fn board(&self) -> Result<Board, String> {
+        let mut b = match &self.board {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                toml::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?
+            }
+            None => Board::default(),
+        };
+        if let Some(n) = self.gpio_lines {
+            b.gpio_lines = n;
+        }
+        if let Some(n) = self.i2c_buses {
+            b.i2c_buses = n;
+        }
+        if let Some(n) = self.spi_buses {
+            b.spi_buses = n;
+        }
+        b.pwm &= !self.no_pwm;
+        b.adc &= !self.no_adc;
+        b.validate()?;
+        Ok(b)
+    }
 }
 
 fn parse_u16(s: &str) -> Result<u16, String> {

@@ -1,30 +1,41 @@
 //! The USB side: registers the RPBridge gadget through configfs and
-//! FunctionFS, binds it to a device controller, and pumps bytes between the
-//! bulk endpoints and the [`Link`].
+//! FunctionFS, binds it to a device controller, and moves bytes between
+//! the bulk endpoints and the [`Link`].
 //!
 //! Descriptors: one vendor-specific interface (class 0xff, subclass 0x52
 //! `'R'`, protocol 0x01) with a bulk OUT and a bulk IN endpoint. The
 //! controller chooses the endpoint addresses; the driver finds them from the
 //! descriptors.
+//!
+//! Threads: one reads bulk OUT, one writes bulk IN, one answers FunctionFS
+//! control events, one reads the control FIFO; this one runs the device
+//! (the [`Link`]) and its timers, so the device models need no locking.
 
 use std::{
     io::{self, ErrorKind},
-    sync::atomic::{AtomicBool, Ordering},
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        mpsc::{self, RecvTimeoutError},
+    },
     thread,
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 use bytes::{Bytes, BytesMut};
 use rpbridge_protocol::frame::MAX_FRAME;
 use usb_gadget::{
     default_udc,
-    function::custom::{Custom, Endpoint, EndpointDirection, Event, Interface},
+    function::custom::{
+        Custom, Endpoint, EndpointDirection, EndpointReceiver, EndpointSender, Event, Interface,
+    },
     udcs, Class, Config as GadgetConfig, Gadget, Id, Strings,
 };
 
 use crate::{
     config::{Config, VENDOR_ID},
+    control,
     device::Device,
+    faults::Command,
     link::Link,
 };
 
@@ -32,16 +43,35 @@ use crate::{
 pub const INTERFACE_SUBCLASS: u8 = 0x52;
 /// Interface protocol: wire protocol major version.
 pub const INTERFACE_PROTOCOL: u8 = 0x01;
-/// How long a blocking endpoint call waits before checking for a stop.
+/// How long a blocking call waits before checking for a stop.
 const POLL: Duration = Duration::from_millis(100);
+/// Bulk OUT read size: a whole frame, in whole high-speed packets.
+const READ_SIZE: usize = MAX_FRAME.next_multiple_of(512);
 
 fn io_err(what: &str, e: io::Error) -> String {
     format!("{what}: {e}")
 }
 
+/// What the device thread is told.
+enum Input {
+    /// Bytes from bulk OUT.
+    Bytes(BytesMut),
+    /// A control command.
+    Command(Command),
+}
+
+/// What the bulk IN thread is told.
+enum Output {
+    /// A frame to send.
+    Frame(Vec<u8>),
+    /// Halt the endpoint.
+    Stall,
+}
+
 /// Runs the emulated device until `stop` is set.
 pub fn run(config: &Config, stop: &AtomicBool) -> Result<(), String> {
-    let mut link = Link::new(Device::new(config)?);
+    let board = config.board()?;
+    let mut link = Link::new(Device::new(config, &board)?);
 
     let udc = match &config.udc {
         Some(name) => udcs()
@@ -74,56 +104,107 @@ pub fn run(config: &Config, stop: &AtomicBool) -> Result<(), String> {
     .bind(&udc)
     .map_err(|e| io_err("binding the gadget", e))?;
     eprintln!(
-        "rpbridge-emulator: bound to {} as {:04x}:{:04x}, serial {}",
+        "rpbridge-emulator: bound to {} as {:04x}:{:04x}, serial {}, {:?}",
         udc.name().to_string_lossy(),
         VENDOR_ID,
         config.product_id,
-        config.serial
+        config.serial,
+        board
     );
 
-    let result = thread::scope(|s| {
-        s.spawn(|| {
-            while !stop.load(Ordering::Relaxed) {
-                match custom.event_timeout(POLL) {
-                    Ok(Some(Event::Enable)) => {
-                        eprintln!("rpbridge-emulator: host enabled the interface")
+    let (in_tx, in_rx) = mpsc::channel::<Input>();
+    let (out_tx, out_rx) = mpsc::channel::<Output>();
+    if let Some(path) = &config.control {
+        control::create(path)?;
+        let tx = in_tx.clone();
+        control::spawn(path.clone(), move |cmd| {
+            tx.send(Input::Command(cmd)).is_ok()
+        });
+    }
+
+    let start = Instant::now();
+    let now_ns = || u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX);
+    thread::scope(|s| {
+        s.spawn(|| control_events(&mut custom, stop));
+        s.spawn(|| read_bulk_out(&mut ep_out, &in_tx, stop));
+        s.spawn(move || write_bulk_in(&mut ep_in, out_rx, stop));
+
+        let send = |frames: Vec<Vec<u8>>| {
+            for f in frames {
+                let _ = out_tx.send(Output::Frame(f));
+            }
+        };
+        while !stop.load(Ordering::Relaxed) {
+            let wait = link.next_deadline().map_or(POLL, |d| {
+                Duration::from_nanos(d.saturating_sub(now_ns())).min(POLL)
+            });
+            match in_rx.recv_timeout(wait) {
+                Ok(Input::Bytes(data)) => send(link.on_bytes(&data, now_ns())),
+                Ok(Input::Command(Command::Unplug(ms))) => {
+                    eprintln!("rpbridge-emulator: unplugged for {ms} ms");
+                    if let Err(e) = gadget.bind(None) {
+                        eprintln!("rpbridge-emulator: unplug: {e}");
                     }
-                    Ok(Some(Event::Disable)) => {
-                        eprintln!("rpbridge-emulator: host disabled the interface")
-                    }
-                    Ok(_) => {}
-                    Err(e) => {
-                        eprintln!("rpbridge-emulator: control events: {e}");
-                        thread::sleep(POLL);
+                    thread::sleep(Duration::from_millis(ms));
+                    if let Err(e) = gadget.bind(Some(&udc)) {
+                        eprintln!("rpbridge-emulator: replug: {e}");
                     }
                 }
+                Ok(Input::Command(Command::Stall)) => {
+                    let _ = out_tx.send(Output::Stall);
+                }
+                Ok(Input::Command(cmd)) => send(link.on_command(cmd, now_ns())),
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => break,
             }
-        });
-        pump(&mut ep_out, &mut ep_in, &mut link, stop)
+            send(link.poll(now_ns()));
+        }
     });
+    let st = link.fault_stats();
+    eprintln!(
+        "rpbridge-emulator: {} requests, {} garbage bytes; faults: {} delayed, {} dropped, \
+         {} duplicated, {} corrupted, {} truncated",
+        link.requests,
+        link.garbage,
+        st.delayed,
+        st.dropped,
+        st.duplicated,
+        st.corrupted,
+        st.truncated
+    );
     gadget
         .remove()
-        .map_err(|e| io_err("removing the gadget", e))?;
-    result
+        .map_err(|e| io_err("removing the gadget", e))
 }
 
-/// Moves bytes: host → link → host, until `stop`.
-fn pump(
-    ep_out: &mut usb_gadget::function::custom::EndpointReceiver,
-    ep_in: &mut usb_gadget::function::custom::EndpointSender,
-    link: &mut Link,
-    stop: &AtomicBool,
-) -> Result<(), String> {
+/// Answers FunctionFS control events (enable, disable, setup requests).
+fn control_events(custom: &mut Custom, stop: &AtomicBool) {
+    while !stop.load(Ordering::Relaxed) {
+        match custom.event_timeout(POLL) {
+            Ok(Some(Event::Enable)) => eprintln!("rpbridge-emulator: host enabled the interface"),
+            Ok(Some(Event::Disable)) => eprintln!("rpbridge-emulator: host disabled the interface"),
+            Ok(_) => {}
+            Err(e) => {
+                eprintln!("rpbridge-emulator: control events: {e}");
+                thread::sleep(POLL);
+            }
+        }
+    }
+}
+
+/// Reads bulk OUT and passes the bytes on.
+fn read_bulk_out(ep: &mut EndpointReceiver, to: &mpsc::Sender<Input>, stop: &AtomicBool) {
     let mut last_error: Option<ErrorKind> = None;
     while !stop.load(Ordering::Relaxed) {
-        let received = ep_out.recv_timeout(
-            BytesMut::with_capacity(MAX_FRAME.next_multiple_of(512)),
-            POLL,
-        );
-        let data = match received {
-            Ok(Some(data)) => data,
-            Ok(None) => continue,
-            Err(e) if e.kind() == ErrorKind::TimedOut => continue,
+        match ep.recv_timeout(BytesMut::with_capacity(READ_SIZE), POLL) {
+            Ok(Some(data)) => {
+                last_error = None;
+                if to.send(Input::Bytes(data)).is_err() {
+                    return;
+                }
+            }
+            Ok(None) => {}
+            Err(e) if e.kind() == ErrorKind::TimedOut => {}
             Err(e) => {
                 // Not configured, or unplugged: wait for the host to come back.
                 if last_error != Some(e.kind()) {
@@ -131,16 +212,26 @@ fn pump(
                     last_error = Some(e.kind());
                 }
                 thread::sleep(POLL);
-                continue;
-            }
-        };
-        last_error = None;
-        let reply = link.on_bytes(&data);
-        if !reply.is_empty() {
-            if let Err(e) = ep_in.send_timeout(Bytes::from(reply), Duration::from_secs(2)) {
-                eprintln!("rpbridge-emulator: bulk IN: {e}");
             }
         }
     }
-    Ok(())
+}
+
+/// Writes frames to bulk IN; halts it when told to.
+fn write_bulk_in(ep: &mut EndpointSender, from: mpsc::Receiver<Output>, stop: &AtomicBool) {
+    while !stop.load(Ordering::Relaxed) {
+        match from.recv_timeout(POLL) {
+            Ok(Output::Frame(f)) => {
+                if let Err(e) = ep.send_timeout(Bytes::from(f), Duration::from_secs(2)) {
+                    eprintln!("rpbridge-emulator: bulk IN: {e}");
+                }
+            }
+            Ok(Output::Stall) => {
+                let halted = ep.control().and_then(|c| c.halt());
+                eprintln!("rpbridge-emulator: bulk IN halted: {halted:?}");
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => return,
+        }
+    }
 }

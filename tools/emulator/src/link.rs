@@ -1,16 +1,26 @@
 //! The byte stream between the host and the device engine: reassembles the
-//! host's frames, lets [`Device`] answer them, and collects the bytes to send.
+//! host's frames, lets [`Device`] answer them, passes replies through the
+//! injected [`Faults`], holds delayed replies until they are due, and adds
+//! the device's events.
 
 use rpbridge_protocol::reassembler::{Item, Reassembler};
 
-use crate::device::Device;
+use crate::{
+    device::Device,
+    faults::{Command, Faults},
+};
 
-/// One direction's reassembly plus the device behind it.
+/// Everything between the bulk endpoints and the device models.
 pub struct Link {
     reassembler: Box<Reassembler>,
     device: Device,
+    faults: Faults,
+    /// Frames held back by a delay fault: (due time, frame).
+    delayed: Vec<(u64, Vec<u8>)>,
     /// Bytes dropped because they did not form a frame.
     pub garbage: usize,
+    /// Requests answered (or ignored while hung).
+    pub requests: u64,
 }
 
 impl Link {
@@ -19,23 +29,85 @@ impl Link {
         Link {
             reassembler: Box::new(Reassembler::new()),
             device,
+            faults: Faults::default(),
+            delayed: Vec::new(),
             garbage: 0,
+            requests: 0,
         }
     }
 
-    /// Takes bytes the host sent; returns the bytes to send back.
-    pub fn on_bytes(&mut self, data: &[u8]) -> Vec<u8> {
+    /// Takes bytes the host sent at `now_ns`; returns the frames to send now.
+    pub fn on_bytes(&mut self, data: &[u8], now_ns: u64) -> Vec<Vec<u8>> {
         let mut out = Vec::new();
-        let device = &mut self.device;
-        let garbage = &mut self.garbage;
-        self.reassembler.feed(data, &mut |item| match item {
-            Item::Frame(header, payload) => device.handle(&header, payload, &mut out),
+        let Link {
+            reassembler,
+            device,
+            faults,
+            delayed,
+            garbage,
+            requests,
+        } = self;
+        reassembler.feed(data, &mut |item| match item {
+            Item::Frame(header, payload) => {
+                let Some(reply) = device.handle(&header, payload, now_ns) else {
+                    return;
+                };
+                *requests += 1;
+                for (delay_ms, frame) in faults.apply(reply) {
+                    if delay_ms == 0 {
+                        out.push(frame);
+                    } else {
+                        delayed.push((now_ns + delay_ms * 1_000_000, frame));
+                    }
+                }
+            }
             Item::Garbage(n, why) => {
                 eprintln!("rpbridge-emulator: dropped {n} bytes ({why:?})");
                 *garbage += n;
             }
         });
+        self.device.events(now_ns, &mut out);
         out
+    }
+
+    /// Applies a control command; returns frames to send now (events).
+    pub fn on_command(&mut self, cmd: Command, now_ns: u64) -> Vec<Vec<u8>> {
+        let mut out = Vec::new();
+        match cmd {
+            Command::Gpio(line, level) => {
+                if let Err(s) = self.device.external_gpio(line, level, now_ns) {
+                    eprintln!("rpbridge-emulator: gpio {line}: {s:?}");
+                }
+                self.device.events(now_ns, &mut out);
+            }
+            other => self.faults.command(other),
+        }
+        out
+    }
+
+    /// Frames due at `now_ns`: delayed replies and events.
+    pub fn poll(&mut self, now_ns: u64) -> Vec<Vec<u8>> {
+        let mut out = Vec::new();
+        self.delayed.sort_by_key(|(due, _)| *due);
+        while self.delayed.first().is_some_and(|(due, _)| *due <= now_ns) {
+            out.push(self.delayed.remove(0).1);
+        }
+        self.device.events(now_ns, &mut out);
+        out
+    }
+
+    /// When [`Link::poll`] next has something to do.
+    pub fn next_deadline(&self) -> Option<u64> {
+        let d = self.delayed.iter().map(|(due, _)| *due).min();
+        match (d, self.device.next_deadline()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Fault counters, for the exit summary.
+    pub fn fault_stats(&self) -> crate::faults::FaultStats {
+        self.faults.stats
     }
 }
 
@@ -50,29 +122,58 @@ mod tests {
     };
 
     fn link() -> Link {
-        Link::new(Device::new(&Config::parse_from(["rpbridge-emulator"])).unwrap())
+        let cfg = Config::parse_from(["rpbridge-emulator"]);
+        Link::new(Device::new(&cfg, &cfg.board().unwrap()).unwrap())
+    }
+
+    fn request(tag: u32) -> [u8; HEADER_LEN] {
+        Header::request(opcode::GET_INFO, tag, &[])
+            .unwrap()
+            .encode()
+    }
+
+    fn tags(frames: &[Vec<u8>]) -> Vec<u32> {
+        frames
+            .iter()
+            .map(|f| Header::decode(f).unwrap().tag)
+            .collect()
     }
 
     #[test]
     fn a_request_split_byte_by_byte_gets_one_reply() {
         let mut l = link();
-        let req = Header::request(opcode::GET_INFO, 5, 0).encode();
         let mut out = Vec::new();
-        for b in req {
-            out.extend(l.on_bytes(&[b]));
+        for b in request(5) {
+            out.extend(l.on_bytes(&[b], 0));
         }
-        let h = Header::decode(&out).unwrap();
-        assert_eq!(h.tag, 5);
-        assert_eq!(out.len(), HEADER_LEN + usize::from(h.len));
+        assert_eq!(tags(&out), vec![5]);
     }
 
     #[test]
     fn garbage_before_a_request_is_dropped_and_counted() {
         let mut l = link();
-        let mut bytes = b"RRxx\x00junk".to_vec();
-        bytes.extend(Header::request(opcode::GET_INFO, 6, 0).encode());
-        let out = l.on_bytes(&bytes);
-        assert_eq!(Header::decode(&out).unwrap().tag, 6);
-        assert_eq!(l.garbage, 9);
+        let mut bytes = b"xx\x00junk".to_vec();
+        bytes.extend(request(6));
+        assert_eq!(tags(&l.on_bytes(&bytes, 0)), vec![6]);
+        assert_eq!(l.garbage, 7);
+    }
+
+    #[test]
+    fn a_delayed_reply_comes_out_of_poll_when_due() {
+        let mut l = link();
+        l.on_command(Command::parse("delay 1 5").unwrap(), 0);
+        assert!(l.on_bytes(&request(7), 0).is_empty());
+        assert_eq!(l.next_deadline(), Some(5_000_000));
+        assert!(l.poll(4_999_999).is_empty());
+        assert_eq!(tags(&l.poll(5_000_000)), vec![7]);
+    }
+
+    #[test]
+    fn a_hung_device_answers_nothing_until_resumed() {
+        let mut l = link();
+        l.on_command(Command::Hang, 0);
+        assert!(l.on_bytes(&request(8), 0).is_empty());
+        l.on_command(Command::Resume, 0);
+        assert_eq!(tags(&l.on_bytes(&request(9), 0)), vec![9]);
     }
 }

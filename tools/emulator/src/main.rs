@@ -4,10 +4,18 @@
 //! host side enumerates it as if a real bridge had been plugged in. It runs
 //! until SIGINT or SIGTERM, then unplugs itself and removes its gadget.
 
+mod adc;
+mod board;
 mod config;
+mod control;
 mod device;
+mod faults;
 mod gadget;
+mod gpio;
+mod i2c;
 mod link;
+mod pwm;
+mod spi;
 
 use std::{
     process::ExitCode,

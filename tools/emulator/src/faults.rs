@@ -1,0 +1,253 @@
+//! Fault injection: what the emulated device does wrong on purpose, so the
+//! driver's handling of a misbehaving device can be tested.
+//!
+//! Faults are commands, read one per line from the control FIFO
+//! (`--control PATH`, see [`crate::control`]):
+//!
+//! | command          | effect                                                  |
+//! |------------------|---------------------------------------------------------|
+//! | `delay N MS`     | the next N replies are sent MS milliseconds late        |
+//! | `drop N`         | the next N replies are not sent                         |
+//! | `duplicate N`    | the next N replies are sent twice                       |
+//! | `corrupt N`      | the next N replies have a header byte flipped           |
+//! | `truncate N`     | only the first half of the next N replies is sent       |
+//! | `hang`           | requests are read and ignored until `resume`            |
+//! | `resume`         | answer requests again                                   |
+//! | `stall`          | halt the bulk IN endpoint (until the host clears it)    |
+//! | `unplug MS`      | leave the bus for MS milliseconds, then come back       |
+//! | `gpio LINE 0/1/z`| something outside drives a GPIO line, or lets go        |
+//! | `clear`          | forget pending reply faults                             |
+//!
+//! Reply faults are queued in the order given and each applies to as many
+//! replies as it says; events are never faulted.
+
+use std::collections::VecDeque;
+
+/// A fault on replies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReplyFault {
+    /// Send late by this many milliseconds.
+    Delay(u64),
+    /// Do not send.
+    Drop,
+    /// Send twice.
+    Duplicate,
+    /// Flip a header byte.
+    Corrupt,
+    /// Send the first half only.
+    Truncate,
+}
+
+/// A parsed control command.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Command {
+    /// Apply `fault` to the next `count` replies.
+    Reply {
+        /// What to do.
+        fault: ReplyFault,
+        /// To how many replies.
+        count: u32,
+    },
+    /// Ignore requests.
+    Hang,
+    /// Answer requests again.
+    Resume,
+    /// Halt bulk IN; the host must clear the halt.
+    Stall,
+    /// Leave the bus for this many milliseconds.
+    Unplug(u64),
+    /// Drive a GPIO line from outside (`None`: let go).
+    Gpio(u8, Option<bool>),
+    /// Forget pending reply faults.
+    Clear,
+}
+
+fn num<T: std::str::FromStr>(word: Option<&str>, what: &str) -> Result<T, String> {
+    word.ok_or_else(|| format!("missing {what}"))?
+        .parse()
+        .map_err(|_| format!("bad {what}"))
+}
+
+impl Command {
+    /// Parses one control line.
+    pub fn parse(line: &str) -> Result<Self, String> {
+        let mut w = line.split_whitespace();
+        let verb = w.next().ok_or("empty command")?;
+        let reply = |fault, w: &mut std::str::SplitWhitespace<'_>| -> Result<Command, String> {
+            Ok(Command::Reply {
+                fault,
+                count: num(w.next(), "count")?,
+            })
+        };
+        let cmd = match verb {
+            "delay" => {
+                let count = num(w.next(), "count")?;
+                let ms = num(w.next(), "milliseconds")?;
+                Command::Reply {
+                    fault: ReplyFault::Delay(ms),
+                    count,
+                }
+            }
+            "drop" => reply(ReplyFault::Drop, &mut w)?,
+            "duplicate" => reply(ReplyFault::Duplicate, &mut w)?,
+            "corrupt" => reply(ReplyFault::Corrupt, &mut w)?,
+            "truncate" => reply(ReplyFault::Truncate, &mut w)?,
+            "hang" => Command::Hang,
+            "resume" => Command::Resume,
+            "stall" => Command::Stall,
+            "unplug" => Command::Unplug(num(w.next(), "milliseconds")?),
+            "gpio" => {
+                let line = num(w.next(), "line")?;
+                let level = match w.next() {
+                    Some("0") => Some(false),
+                    Some("1") => Some(true),
+                    Some("z") => None,
+                    _ => return Err("gpio LINE takes 0, 1 or z".into()),
+                };
+                Command::Gpio(line, level)
+            }
+            "clear" => Command::Clear,
+            _ => return Err(format!("unknown command {verb:?}")),
+        };
+        if w.next().is_some() {
+            return Err(format!("{verb}: too many arguments"));
+        }
+        Ok(cmd)
+    }
+}
+
+/// Counters of faults applied.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FaultStats {
+    /// Replies delayed.
+    pub delayed: u64,
+    /// Replies dropped (including while hung).
+    pub dropped: u64,
+    /// Replies duplicated.
+    pub duplicated: u64,
+    /// Replies corrupted.
+    pub corrupted: u64,
+    /// Replies truncated.
+    pub truncated: u64,
+}
+
+/// Pending reply faults.
+#[derive(Default)]
+pub struct Faults {
+    queue: VecDeque<(ReplyFault, u32)>,
+    hung: bool,
+    /// What was applied so far.
+    pub stats: FaultStats,
+}
+
+impl Faults {
+    /// Queues a reply fault or changes the hang state; other commands are
+    /// not reply faults and are ignored here.
+    pub fn command(&mut self, cmd: Command) {
+        match cmd {
+            Command::Reply { fault, count } if count > 0 => self.queue.push_back((fault, count)),
+            Command::Hang => self.hung = true,
+            Command::Resume => self.hung = false,
+            Command::Clear => self.queue.clear(),
+            _ => {}
+        }
+    }
+
+    /// Applies the next fault, if any, to a reply frame: returns the frames
+    /// to send, each with its delay in milliseconds.
+    pub fn apply(&mut self, frame: Vec<u8>) -> Vec<(u64, Vec<u8>)> {
+        if self.hung {
+            self.stats.dropped += 1;
+            return Vec::new();
+        }
+        let Some((fault, left)) = self.queue.front_mut() else {
+            return vec![(0, frame)];
+        };
+        let fault = *fault;
+        *left -= 1;
+        if *left == 0 {
+            self.queue.pop_front();
+        }
+        match fault {
+            ReplyFault::Delay(ms) => {
+                self.stats.delayed += 1;
+                vec![(ms, frame)]
+            }
+            ReplyFault::Drop => {
+                self.stats.dropped += 1;
+                Vec::new()
+            }
+            ReplyFault::Duplicate => {
+                self.stats.duplicated += 1;
+                vec![(0, frame.clone()), (0, frame)]
+            }
+            ReplyFault::Corrupt => {
+                self.stats.corrupted += 1;
+                let mut f = frame;
+                // The opcode's low byte: the header check no longer matches.
+                if let Some(b) = f.get_mut(4) {
+                    *b ^= 0x5a;
+                }
+                vec![(0, f)]
+            }
+            ReplyFault::Truncate => {
+                self.stats.truncated += 1;
+                let mut f = frame;
+                f.truncate(f.len() / 2);
+                vec![(0, f)]
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_parse_and_bad_ones_are_refused() {
+        assert_eq!(
+            Command::parse("delay 2 1500"),
+            Ok(Command::Reply {
+                fault: ReplyFault::Delay(1500),
+                count: 2
+            })
+        );
+        assert_eq!(Command::parse("gpio 24 z"), Ok(Command::Gpio(24, None)));
+        assert_eq!(Command::parse("unplug 300"), Ok(Command::Unplug(300)));
+        for bad in ["", "drop", "drop x", "drop 1 2", "gpio 3 2", "explode 1"] {
+            assert!(Command::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn faults_apply_in_order_to_as_many_replies_as_asked() {
+        let mut f = Faults::default();
+        f.command(Command::parse("drop 1").unwrap());
+        f.command(Command::parse("duplicate 2").unwrap());
+        let frame = vec![1u8, 2, 3, 4, 5, 6];
+        assert!(f.apply(frame.clone()).is_empty());
+        assert_eq!(f.apply(frame.clone()).len(), 2);
+        assert_eq!(f.apply(frame.clone()).len(), 2);
+        assert_eq!(f.apply(frame.clone()), vec![(0, frame.clone())]);
+        assert_eq!((f.stats.dropped, f.stats.duplicated), (1, 2));
+    }
+
+    #[test]
+    fn corrupt_truncate_delay_and_hang_change_what_is_sent() {
+        let mut f = Faults::default();
+        let frame: Vec<u8> = (0..20).collect();
+        for c in ["corrupt 1", "truncate 1", "delay 1 40"] {
+            f.command(Command::parse(c).unwrap());
+        }
+        let c = f.apply(frame.clone());
+        assert_ne!(c[0].1, frame);
+        assert_eq!(c[0].1.len(), frame.len());
+        assert_eq!(f.apply(frame.clone())[0].1.len(), 10);
+        assert_eq!(f.apply(frame.clone())[0].0, 40);
+        f.command(Command::Hang);
+        assert!(f.apply(frame.clone()).is_empty());
+        f.command(Command::Resume);
+        assert_eq!(f.apply(frame.clone()).len(), 1);
+    }
+}
