@@ -52,6 +52,10 @@ impl DeviceInfoAttributes {
         Serial(self.0.serial())
     }
 
+    pub(crate) fn serial_bytes(&self) -> &[u8] {
+        self.0.serial()
+    }
+
     pub(crate) fn firmware(&self) -> Version<3> {
         let (major, minor, patch) = self.0.firmware;
         Version([major, minor, patch])

@@ -3,18 +3,39 @@
 //! rpbridge-core: the USB driver of the RPBridge, an RP2040-class USB device
 //! that gives the host GPIO, I2C, SPI, PWM and ADC lines.
 //!
-//! The core owns the bulk pipes and the framing of the wire protocol
-//! (`Documentation/protocol.rst`). At probe it checks the interface's
-//! endpoints, asks the device who it is, and shows the answer in sysfs:
-//! `protocol_version`, `firmware_version` and `serial` on the USB interface.
+//! The core owns the bulk pipes and the wire protocol
+//! (`Documentation/protocol.rst`): a pipelined transport with up to 64
+//! requests in flight, matched by tag and generation. At probe it agrees on
+//! the protocol version, shows the bridge's identity in sysfs
+//! (`protocol_version`, `firmware_version`, `serial` on the USB interface),
+//! and creates one auxiliary device per function instance the bridge
+//! reports, for the function drivers (rpbridge-gpio, -i2c, -spi, -pwm,
+//! -iio) to bind. [`FunctionDevice`] is their interface to it.
+//!
+//! Limitations: events (GPIO interrupts, ADC sample blocks) are counted
+//! but not yet delivered to the function drivers; a stalled bulk IN pipe
+//! is not recovered.
 
+mod client;
+mod debugfs;
 mod device_info;
+mod discovery;
 mod endpoints;
-mod handshake;
+mod slots;
+mod transport;
 
 #[path = "protocol/src/lib.rs"]
 #[allow(unused_attributes)] // The codec crate's `#![no_std]` is for user space.
 pub mod protocol;
+
+pub use client::{
+    FunctionData,
+    FunctionDevice, //
+};
+pub use transport::{
+    Reply,
+    Transport, //
+};
 
 use kernel::{
     device::{
@@ -22,12 +43,15 @@ use kernel::{
         Core, //
     },
     prelude::*,
+    sync::Arc,
     usb, //
 };
 use rpbridge_shim::sysfs::AttributeGroup;
 
 use crate::{
+    debugfs::Debugfs,
     device_info::DeviceInfoAttributes,
+    discovery::Functions,
     endpoints::BulkPipes, //
 };
 
@@ -40,7 +64,7 @@ const INTERFACE: (u8, u8, u8) = (0xff, 0x52, protocol::PROTOCOL_MAJOR);
 
 kernel::usb_device_table!(
     USB_TABLE,
-    <RpbridgeCore as usb::Driver>::IdInfo,
+    <RpbridgeCore<'_> as usb::Driver>::IdInfo,
     [(
         usb::DeviceId::from_device_and_interface_info(
             VENDOR_ID,
@@ -53,28 +77,40 @@ kernel::usb_device_table!(
     )]
 );
 
-/// One bound RPBridge.
+/// One bound RPBridge. Fields drop in order: the function devices go
+/// first (their drivers unbind), then sysfs and debugfs, then the
+/// transport's last references.
 #[pin_data]
-struct RpbridgeCore {
+struct RpbridgeCore<'bound> {
+    _functions: Functions<'bound>,
     #[pin]
-    info: AttributeGroup<DeviceInfoAttributes>,
+    _info: AttributeGroup<DeviceInfoAttributes>,
+    #[pin]
+    _debugfs: Debugfs,
+    transport: Arc<Transport>,
 }
 
-impl usb::Driver for RpbridgeCore {
+impl usb::Driver for RpbridgeCore<'_> {
     type IdInfo = ();
-    type Data<'bound> = Self;
+    type Data<'bound> = RpbridgeCore<'bound>;
     const ID_TABLE: usb::IdTable<Self::IdInfo> = &USB_TABLE;
 
     fn probe<'bound>(
         intf: &'bound usb::Interface<Core<'_>>,
         _id: &usb::DeviceId,
         _info: Option<&'bound Self::IdInfo>,
-    ) -> impl PinInit<Self, Error> + 'bound {
+    ) -> impl PinInit<Self::Data<'bound>, Error> + 'bound {
         let dev: &device::Device<Core<'_>> = intf.as_ref();
-        try_pin_init!(Self {
-            info <- {
+        try_pin_init!(RpbridgeCore {
+            transport: {
                 let pipes = BulkPipes::find(intf)?;
-                let info = handshake::device_info(intf, &pipes)?;
+                let timeout = module_parameters::timeout_ms.value();
+                let t = Arc::pin_init(transport::Transport::new(intf, pipes, timeout), GFP_KERNEL)?;
+                t.start()?;
+                t
+            },
+            _info <- {
+                let info = discovery::identify(dev, transport).inspect_err(|_| transport.shutdown())?;
                 let attrs = DeviceInfoAttributes::new(info);
                 dev_info!(
                     dev,
@@ -85,17 +121,24 @@ impl usb::Driver for RpbridgeCore {
                 );
                 AttributeGroup::new(dev, attrs)
             },
+            _debugfs <- Debugfs::new(dev.name(), transport)?,
+            _functions: {
+                let serial = _info.data().serial_bytes();
+                discovery::create_functions(dev, transport, serial)
+                    .inspect_err(|_| transport.shutdown())?
+            },
         })
     }
 
-    fn disconnect<'bound>(intf: &'bound usb::Interface<Core<'_>>, _data: Pin<&Self>) {
+    fn disconnect<'bound>(intf: &'bound usb::Interface<Core<'_>>, data: Pin<&Self::Data<'bound>>) {
         let dev: &device::Device<Core<'_>> = intf.as_ref();
         dev_dbg!(dev, "disconnected\n");
+        data.transport.shutdown();
     }
 }
 
 kernel::module_usb_driver! {
-    type: RpbridgeCore,
+    type: RpbridgeCore<'static>,
     name: "rpbridge_core",
     authors: ["The rpbridge developers"],
     description: "RPBridge USB I/O bridge: transport and function discovery",

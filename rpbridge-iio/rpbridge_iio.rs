@@ -2,7 +2,7 @@
 
 //! rpbridge-iio: the RPBridge's ADC as an IIO device.
 //!
-//! Binds the `rpbridge_core.iio` auxiliary devices that rpbridge-core
+//! Binds the `rpbridge_core.adc` auxiliary devices that rpbridge-core
 //! creates, one per function instance the bridge reports, and is loaded by
 //! udev through their modalias. This version binds and reports the device;
 //! it does not register with its subsystem yet.
@@ -12,6 +12,7 @@ use kernel::{
     device::Core,
     driver,
     prelude::*,
+    str::BStr,
     InPlaceModule, //
 };
 
@@ -22,7 +23,7 @@ struct Driver;
 kernel::auxiliary_device_table!(
     AUX_TABLE,
     <Driver as auxiliary::Driver>::IdInfo,
-    [(auxiliary::DeviceId::new(c"rpbridge_core", c"iio"), ())]
+    [(auxiliary::DeviceId::new(c"rpbridge_core", c"adc"), ())]
 );
 
 impl auxiliary::Driver for Driver {
@@ -34,7 +35,14 @@ impl auxiliary::Driver for Driver {
         adev: &'bound auxiliary::Device<Core<'_>>,
         _info: &'bound Self::IdInfo,
     ) -> impl PinInit<Self, Error> + 'bound {
-        dev_info!(adev, "iio instance {} bound\n", adev.id());
+        let function = adev.registration_data::<rpbridge_core::FunctionData>()?;
+        dev_info!(
+            adev,
+            "adc instance {} of bridge {}: {:?}\n",
+            function.instance(),
+            BStr::from_bytes(function.serial()),
+            function.caps()
+        );
         Ok(Self)
     }
 }

@@ -12,6 +12,7 @@ use kernel::{
     device::Core,
     driver,
     prelude::*,
+    str::BStr,
     InPlaceModule, //
 };
 
@@ -34,7 +35,14 @@ impl auxiliary::Driver for Driver {
         adev: &'bound auxiliary::Device<Core<'_>>,
         _info: &'bound Self::IdInfo,
     ) -> impl PinInit<Self, Error> + 'bound {
-        dev_info!(adev, "pwm instance {} bound\n", adev.id());
+        let function = adev.registration_data::<rpbridge_core::FunctionData>()?;
+        dev_info!(
+            adev,
+            "pwm instance {} of bridge {}: {:?}\n",
+            function.instance(),
+            BStr::from_bytes(function.serial()),
+            function.caps()
+        );
         Ok(Self)
     }
 }

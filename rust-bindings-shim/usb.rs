@@ -9,6 +9,8 @@
 //!
 //! C header: [`include/linux/usb.h`](srctree/include/linux/usb.h)
 
+pub mod urb;
+
 use kernel::{
     bindings,
     device,

@@ -14,5 +14,6 @@ for i in 1 2 3 4 5; do
 done
 emu_stop 0
 wait_for '! bridge_intf RPB-T03' 10 || fail "bridge still present after the emulator stopped"
-modprobe -r rpbridge_core || fail "rpbridge_core does not unload"
+modprobe -r rpbridge_gpio rpbridge_i2c rpbridge_spi rpbridge_pwm rpbridge_iio rpbridge_core ||
+	fail "the rpbridge modules do not unload"
 echo "ok: rpbridge_core unloads after 5 unplug/replug cycles"

@@ -1,0 +1,93 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The contract between rpbridge-core and the function drivers
+//! (Documentation/adr/0003-core-child-interface.rst).
+//!
+//! rpbridge-core creates one auxiliary device per function instance the
+//! bridge reports, named `rpbridge_core.<function>.<id>`, and attaches a
+//! [`FunctionDevice`] as its registration data. A function driver gets it
+//! with `adev.registration_data::<rpbridge_core::FunctionData>()` and sends
+//! requests through it. Once the bridge is unplugged, every call fails with
+//! `ENODEV` at once; the data stays valid as long as the auxiliary device is
+//! bound, so nothing can touch freed memory.
+
+use kernel::{
+    prelude::*,
+    sync::Arc,
+    types::CovariantForLt, //
+};
+
+use crate::{
+    protocol::{
+        caps::Function,
+        frame::MAX_PAYLOAD,
+        wire::Message, //
+    },
+    transport::{
+        Reply,
+        Transport, //
+    },
+};
+
+/// A function instance of a bridge, as its driver sees it.
+pub struct FunctionDevice {
+    transport: Arc<Transport>,
+    instance: u8,
+    caps: Function,
+    serial: KVec<u8>,
+}
+
+/// The registration data type of rpbridge's auxiliary devices.
+pub type FunctionData = CovariantForLt!(FunctionDevice);
+
+impl FunctionDevice {
+    pub(crate) fn new(transport: Arc<Transport>, instance: u8, caps: Function, serial: &[u8]) -> Result<Self> {
+        let mut s = KVec::with_capacity(serial.len(), GFP_KERNEL)?;
+        s.extend_from_slice(serial, GFP_KERNEL)?;
+        Ok(FunctionDevice {
+            transport,
+            instance,
+            caps,
+            serial: s,
+        })
+    }
+
+    /// Which instance of its function this is (0-based, as the bridge counts).
+    pub fn instance(&self) -> u8 {
+        self.instance
+    }
+
+    /// What the bridge says about this instance: lines, speeds, limits.
+    pub fn caps(&self) -> &Function {
+        &self.caps
+    }
+
+    /// The bridge's serial number (printable ASCII), for naming devices.
+    pub fn serial(&self) -> &[u8] {
+        &self.serial
+    }
+
+    /// Sends `msg` as an `opcode` request and waits for the reply, whose
+    /// payload may be up to `max_reply` bytes. Sleeps; `ETIMEDOUT` when the
+    /// bridge does not answer in time, `ENODEV` once it is gone.
+    pub fn request<'a, M: Message<'a>>(&self, opcode: u16, msg: &M, max_reply: usize) -> Result<Reply> {
+        let mut payload = KVec::from_elem(0u8, MAX_PAYLOAD, GFP_KERNEL)?;
+        let n = msg.encode_to(&mut payload).map_err(|_| EINVAL)?;
+        self.transport.call(opcode, &payload[..n], max_reply)
+    }
+
+    /// [`FunctionDevice::request`], with a non-`Ok` status turned into its
+    /// errno (`ENXIO` for a NAK, `EINVAL` for a bad argument, ...).
+    pub fn request_ok<'a, M: Message<'a>>(
+        &self,
+        opcode: u16,
+        msg: &M,
+        max_reply: usize,
+    ) -> Result<KVec<u8>> {
+        let r = self.request(opcode, msg, max_reply)?;
+        match r.status {
+            crate::protocol::status::Status::Ok => Ok(r.data),
+            s => Err(Error::from_errno(-s.errno())),
+        }
+    }
+}

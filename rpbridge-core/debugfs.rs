@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! `/sys/kernel/debug/rpbridge-<interface>/`: how the transport is doing.
+//!
+//! * `stats`: requests in flight and the counters (requests, replies,
+//!   timeouts, cancelled, late, unmatched, oversized, failed, garbage
+//!   bytes, events, transfer errors).
+//! * `ping`: writing N sends N `PING` requests in a row from the writing
+//!   process and fails with the first error; for tests that need traffic
+//!   with no function driver involved.
+
+use kernel::{
+    debugfs::{Dir, File},
+    prelude::*,
+    str::CString,
+    sync::Arc,
+    uaccess::UserSliceReader,
+};
+
+use crate::{protocol::opcode, transport::Transport};
+
+/// The debugfs files of one bridge.
+#[pin_data]
+pub(crate) struct Debugfs {
+    #[pin]
+    stats: File<Arc<Transport>>,
+    #[pin]
+    ping: File<Arc<Transport>>,
+    _dir: Dir,
+}
+
+fn show_stats(t: &Arc<Transport>, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+    let (in_flight, c, l) = t.stats();
+    writeln!(f, "in_flight {in_flight}")?;
+    writeln!(f, "requests {}", c.requests)?;
+    writeln!(f, "replies {}", c.replies)?;
+    writeln!(f, "timeouts {}", c.timeouts)?;
+    writeln!(f, "cancelled {}", c.cancelled)?;
+    writeln!(f, "late {}", c.late)?;
+    writeln!(f, "unmatched {}", c.unmatched)?;
+    writeln!(f, "oversized {}", c.oversized)?;
+    writeln!(f, "failed {}", c.failed)?;
+    writeln!(f, "garbage_bytes {}", l.garbage)?;
+    writeln!(f, "events {}", l.events)?;
+    writeln!(f, "rx_errors {}", l.rx_errors)?;
+    writeln!(f, "tx_errors {}", l.tx_errors)
+}
+
+fn ping(t: &Arc<Transport>, reader: &mut UserSliceReader) -> Result {
+    let mut buf = [0u8; 16];
+    let n = reader.len().min(buf.len());
+    reader.read_slice(&mut buf[..n])?;
+    let count: u32 = core::str::from_utf8(&buf[..n])
+        .map_err(|_| EINVAL)?
+        .trim()
+        .parse()
+        .map_err(|_| EINVAL)?;
+    for i in 0..count {
+        let payload = i.to_le_bytes();
+        let r = t.call_ok(opcode::PING, &payload, payload.len())?;
+        if r[..] != payload[..] {
+            return Err(EIO);
+        }
+    }
+    Ok(())
+}
+
+impl Debugfs {
+    /// Creates the directory for the bridge on interface `intf_name`.
+    pub(crate) fn new(intf_name: &CStr, t: &Arc<Transport>) -> Result<impl PinInit<Self, Error>> {
+        let name = CString::try_from_fmt(fmt!("rpbridge-{}", intf_name))?;
+        let dir = Dir::new(&name);
+        let (a, b) = (t.clone(), t.clone());
+        Ok(try_pin_init!(Self {
+            stats <- dir.read_callback_file(c"stats", a, &show_stats),
+            ping <- dir.write_callback_file(c"ping", b, &ping),
+            _dir: dir,
+        }? Error))
+    }
+}

@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! What the bridge is and has, asked once at probe: the protocol version
+//! (`HELLO`), its identity (`GET_INFO`) and its functions (`GET_CAPS`), and
+//! one auxiliary device per function instance.
+
+use kernel::{
+    auxiliary,
+    device,
+    prelude::*,
+    sync::{
+        atomic::{
+            Atomic,
+            Relaxed, //
+        },
+        Arc,
+    },
+};
+
+use crate::{
+    client::{
+        FunctionData,
+        FunctionDevice, //
+    },
+    protocol::{
+        caps::{Capabilities, Function},
+        frame::MAX_PAYLOAD,
+        info::{DeviceInfo, Version},
+        opcode,
+        wire::Message,
+        PROTOCOL_MAJOR, PROTOCOL_MINOR,
+    },
+    transport::Transport,
+};
+
+/// Auxiliary device ids: unique per name across all bridges, so two
+/// bridges' `rpbridge_core.i2c.<id>` never collide. Each bridge takes a
+/// block of [`IDS_PER_BRIDGE`].
+static NEXT_BLOCK: Atomic<u32> = Atomic::new(0);
+/// Instances of one function a bridge may have.
+const IDS_PER_BRIDGE: u32 = 8;
+
+/// The auxiliary device name of a function.
+fn name(f: &Function) -> &'static CStr {
+    match f {
+        Function::Gpio(_) => c"gpio",
+        Function::I2c(_) => c"i2c",
+        Function::Spi(_) => c"spi",
+        Function::Pwm(_) => c"pwm",
+        Function::Adc(_) => c"adc",
+    }
+}
+
+/// Agrees on the protocol version and reads the bridge's identity.
+pub(crate) fn identify(dev: &device::Device, t: &Transport) -> Result<DeviceInfo> {
+    let ours = Version {
+        major: PROTOCOL_MAJOR,
+        minor: PROTOCOL_MINOR,
+    };
+    let mut p = [0u8; 2];
+    let n = ours.encode_to(&mut p).map_err(|_| EINVAL)?;
+    let r = t.call_ok(opcode::HELLO, &p[..n], 2).inspect_err(|e| {
+        dev_err!(dev, "version negotiation failed: {:?}\n", e);
+    })?;
+    let agreed = Version::decode(&r).map_err(|_| EPROTO)?;
+    if ours.negotiate(agreed) != Some(agreed) {
+        dev_err!(dev, "device chose protocol {}.{}\n", agreed.major, agreed.minor);
+        return Err(EPROTONOSUPPORT);
+    }
+    let r = t.call_ok(opcode::GET_INFO, &[], 64)?;
+    DeviceInfo::decode(&r).map_err(|e| {
+        dev_err!(dev, "malformed identification reply: {:?}\n", e);
+        EPROTO
+    })
+}
+
+/// The registrations of a bridge's function devices.
+pub(crate) type Functions<'a> = KVec<auxiliary::Registration<'a, FunctionData>>;
+
+/// Asks for the bridge's functions and creates their auxiliary devices.
+pub(crate) fn create_functions<'a>(
+    parent: &'a device::Device<device::Bound>,
+    t: &Arc<Transport>,
+    serial: &[u8],
+) -> Result<Functions<'a>> {
+    let r = t.call_ok(opcode::GET_CAPS, &[], MAX_PAYLOAD)?;
+    let caps = Capabilities::decode(&r).map_err(|e| {
+        dev_err!(parent, "malformed capability list: {:?}\n", e);
+        EPROTO
+    })?;
+    let block = NEXT_BLOCK.fetch_add(1, Relaxed);
+    let mut regs = KVec::new();
+    for f in caps.iter() {
+        if u32::from(f.instance) >= IDS_PER_BRIDGE {
+            dev_warn!(parent, "ignoring {:?} instance {}\n", name(&f.function), f.instance);
+            continue;
+        }
+        let id = block.wrapping_mul(IDS_PER_BRIDGE) + u32::from(f.instance);
+        let data = FunctionDevice::new(t.clone(), f.instance, f.function, serial)?;
+        let reg = auxiliary::Registration::<FunctionData>::new(
+            parent,
+            name(&f.function),
+            id,
+            c"rpbridge_core",
+            Ok::<_, Error>(data),
+        )?;
+        regs.push(reg, GFP_KERNEL)?;
+    }
+    Ok(regs)
+}

@@ -1,0 +1,15 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * C helpers for rpbridge's Rust abstractions: static inline functions of
+ * kernel headers, which bindgen cannot turn into bindings. Upstream, these
+ * become entries of rust/helpers/usb.c.
+ */
+
+#include <linux/usb.h>
+
+void rpbridge_helper_init_usb_anchor(struct usb_anchor *anchor);
+
+void rpbridge_helper_init_usb_anchor(struct usb_anchor *anchor)
+{
+	init_usb_anchor(anchor);
+}

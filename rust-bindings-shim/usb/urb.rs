@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Asynchronous bulk transfers: URBs whose completions call into Rust.
+//!
+//! An [`UrbSet`] owns a `usb_anchor` and every URB submitted through it. It
+//! keeps bulk IN URBs queued (each is resubmitted from its completion while
+//! the handler asks for more) and sends bulk OUT buffers. Completions run in
+//! interrupt context and call the [`UrbHandler`]. [`UrbSet::shutdown`]
+//! kills every URB and refuses new ones; dropping the set does the same, so
+//! no completion runs after the set is gone.
+//!
+//! C header: [`include/linux/usb.h`](srctree/include/linux/usb.h)
+
+use core::{
+    marker::PhantomPinned,
+    ptr::NonNull, //
+};
+use kernel::{
+    bindings,
+    device,
+    error::to_result,
+    prelude::*,
+    types::Opaque,
+    usb, //
+};
+
+use super::{
+    Direction,
+    Endpoint,
+    TransferType, //
+};
+
+extern "C" {
+    fn rpbridge_helper_init_usb_anchor(anchor: *mut bindings::usb_anchor);
+}
+
+/// Receives the completions of an [`UrbSet`]. Both methods run in interrupt
+/// context and must not sleep.
+pub trait UrbHandler: Send + Sync {
+    /// A bulk IN transfer completed with `data`, or failed. Returns whether
+    /// to read again; URBs that were killed or whose device is gone are
+    /// never resubmitted, whatever this returns.
+    fn received(&self, result: Result<&[u8]>) -> bool;
+
+    /// A bulk OUT transfer of `data` completed, or failed.
+    fn sent(&self, data: &[u8], result: Result);
+}
+
+/// URBs of one interface, completed into `H`.
+///
+/// # Invariants
+///
+/// `udev` is a `usb_device` this set holds a reference to; `anchor` is
+/// initialised; every URB in flight with this set as its context is
+/// anchored to `anchor`, so killing the anchor's URBs (done before the set
+/// goes away) leaves no completion that could reach a freed set. A set is
+/// only ever created by pin-initialisation and is `!Unpin`, so `&self` is
+/// always the address it keeps until it is dropped: URBs may use it as
+/// their context.
+#[pin_data(PinnedDrop)]
+pub struct UrbSet<H: UrbHandler> {
+    #[pin]
+    anchor: Opaque<bindings::usb_anchor>,
+    udev: NonNull<bindings::usb_device>,
+    #[pin]
+    handler: H,
+    #[pin]
+    _pin: PhantomPinned,
+}
+
+// SAFETY: The anchor is protected by its own spinlock; the usb_device is
+// reference counted and its URB functions may be called from any thread.
+unsafe impl<H: UrbHandler> Send for UrbSet<H> {}
+// SAFETY: As for `Send`: all shared access goes through the C API's locks
+// or through `H`, which is `Sync`.
+unsafe impl<H: UrbHandler> Sync for UrbSet<H> {}
+
+/// URB status codes meaning "killed, unlinked or the device is gone": the
+/// URB must not be resubmitted.
+fn is_final(status: i32) -> bool {
+    let s = -status;
+    s == bindings::ENOENT as i32
+        || s == bindings::ECONNRESET as i32
+        || s == bindings::ESHUTDOWN as i32
+        || s == bindings::ENODEV as i32
+        || s == bindings::EPROTO as i32
+}
+
+impl<H: UrbHandler> UrbSet<H> {
+    /// A set for `intf`'s device, completing into the handler `handler`
+    /// initialises.
+    pub fn new<Ctx: device::DeviceContext>(
+        intf: &usb::Interface<Ctx>,
+        handler: impl PinInit<H, Error>,
+    ) -> impl PinInit<Self, Error> {
+        let udev = super::udev(intf);
+        try_pin_init!(Self {
+            // SAFETY: `init_usb_anchor()` initialises every field of the
+            // anchor; the slot is pinned memory that outlives the anchor.
+            anchor <- Opaque::ffi_init(|a| unsafe { rpbridge_helper_init_usb_anchor(a) }),
+            // SAFETY: `udev` is the device of a live interface, so its
+            // refcount is not zero; the reference is put in `drop`.
+            udev: unsafe { NonNull::new_unchecked(bindings::usb_get_dev(udev)) },
+            handler <- handler,
+            _pin: PhantomPinned,
+        })
+    }
+
+    /// The completion handler.
+    pub fn handler(&self) -> &H {
+        &self.handler
+    }
+
+    fn fill(
+        &self,
+        urb: *mut bindings::urb,
+        ep: &Endpoint,
+        buf: *mut u8,
+        len: usize,
+        complete: unsafe extern "C" fn(*mut bindings::urb),
+        flags: u32,
+    ) -> Result {
+        let len = u32::try_from(len).map_err(|_| EINVAL)?;
+        let udev = self.udev.as_ptr();
+        // SAFETY: `urb` was just allocated by `usb_alloc_urb()` and is not
+        // in flight; these are the fields `usb_fill_bulk_urb()` sets. The
+        // context is this pinned set, valid until every URB is killed (see
+        // the type invariant).
+        unsafe {
+            (*urb).dev = udev;
+            (*urb).pipe = ep.pipe(udev);
+            (*urb).transfer_buffer = buf.cast();
+            (*urb).transfer_buffer_length = len;
+            (*urb).complete = Some(complete);
+            (*urb).context = core::ptr::from_ref(self).cast_mut().cast();
+            (*urb).transfer_flags = flags;
+        }
+        Ok(())
+    }
+
+    /// Anchors and submits `urb`, then drops the caller's reference: the
+    /// anchor and the host controller keep it alive until it completes.
+    fn submit(&self, urb: *mut bindings::urb, gfp: bindings::gfp_t) -> Result {
+        // SAFETY: `urb` is filled and owned by the caller; the anchor is
+        // initialised. On failure the URB is unanchored again; freeing our
+        // reference then frees it and (URB_FREE_BUFFER) its buffer.
+        unsafe {
+            bindings::usb_anchor_urb(urb, self.anchor.get());
+            let ret = bindings::usb_submit_urb(urb, gfp);
+            if ret != 0 {
+                bindings::usb_unanchor_urb(urb);
+            }
+            bindings::usb_free_urb(urb);
+            to_result(ret)
+        }
+    }
+
+    fn alloc_urb(buf: KVec<u8>) -> Result<(*mut bindings::urb, *mut u8, usize, usize)> {
+        if buf.capacity() == 0 {
+            return Err(EINVAL);
+        }
+        // SAFETY: Plain allocation; NULL is checked.
+        let urb = unsafe { bindings::usb_alloc_urb(0, bindings::GFP_KERNEL) };
+        if urb.is_null() {
+            return Err(ENOMEM);
+        }
+        // The buffer now belongs to the URB: URB_FREE_BUFFER makes the USB
+        // core kfree() it with the URB (KVec memory comes from kmalloc).
+        let (ptr, len, cap) = buf.into_raw_parts();
+        Ok((urb, ptr, len, cap))
+    }
+
+    /// Queues `count` reads of `size` bytes on the bulk IN endpoint `ep`;
+    /// each is read again from its completion while the handler says so.
+    pub fn start_reading(&self, ep: &Endpoint, count: usize, size: usize) -> Result {
+        if ep.transfer_type() != TransferType::Bulk || ep.direction() != Direction::In {
+            return Err(EINVAL);
+        }
+        for _ in 0..count {
+            let (urb, ptr, _len, cap) = Self::alloc_urb(KVec::with_capacity(size, GFP_KERNEL)?)?;
+            let flags = bindings::URB_FREE_BUFFER;
+            if let Err(e) = self.fill(urb, ep, ptr, cap, Self::rx_complete, flags) {
+                // SAFETY: `urb` is ours and not in flight; URB_FREE_BUFFER
+                // is not set yet, so free the buffer ourselves.
+                unsafe {
+                    bindings::usb_free_urb(urb);
+                    drop(KVec::from_raw_parts(ptr, 0, cap));
+                }
+                return Err(e);
+            }
+            self.submit(urb, bindings::GFP_KERNEL)?;
+        }
+        Ok(())
+    }
+
+    /// Sends `data` on the bulk OUT endpoint `ep`, ending with a short or
+    /// zero-length packet. Completion is reported to [`UrbHandler::sent`].
+    pub fn send(&self, ep: &Endpoint, data: KVec<u8>) -> Result {
+        if ep.transfer_type() != TransferType::Bulk || ep.direction() != Direction::Out {
+            return Err(EINVAL);
+        }
+        if data.is_empty() {
+            return Err(EINVAL);
+        }
+        let (urb, ptr, len, cap) = Self::alloc_urb(data)?;
+        let flags = bindings::URB_FREE_BUFFER | bindings::URB_ZERO_PACKET;
+        if let Err(e) = self.fill(urb, ep, ptr, len, Self::tx_complete, flags) {
+            // SAFETY: As in `start_reading`.
+            unsafe {
+                bindings::usb_free_urb(urb);
+                drop(KVec::from_raw_parts(ptr, len, cap));
+            }
+            return Err(e);
+        }
+        self.submit(urb, bindings::GFP_KERNEL)
+    }
+
+    /// Kills every URB, waiting for their completions, and refuses new
+    /// ones (submissions fail from now on). Sleeps.
+    pub fn shutdown(&self) {
+        // SAFETY: The anchor is initialised; poisoning kills its URBs and
+        // makes later anchored URBs fail to submit.
+        unsafe { bindings::usb_poison_anchored_urbs(self.anchor.get()) };
+    }
+
+    /// Clears a halt (stall) on `ep`. Sleeps.
+    pub fn clear_halt(&self, ep: &Endpoint) -> Result {
+        let udev = self.udev.as_ptr();
+        // SAFETY: `udev` is referenced by this set; `usb_clear_halt()` may
+        // sleep and is called in process context (this function's contract).
+        to_result(unsafe { bindings::usb_clear_halt(udev, ep.pipe(udev) as i32) })
+    }
+
+    /// # Safety
+    ///
+    /// Called by the USB core only, for a URB filled by [`Self::fill`]:
+    /// its context is a live `UrbSet<H>` (type invariant).
+    unsafe extern "C" fn rx_complete(urb: *mut bindings::urb) {
+        // SAFETY: See the function's contract; the fields are the URB's,
+        // stable while its completion runs.
+        let (set, status, buf, actual) = unsafe {
+            (
+                &*((*urb).context as *const Self),
+                (*urb).status,
+                (*urb).transfer_buffer.cast::<u8>(),
+                (*urb).actual_length,
+            )
+        };
+        let result = if status == 0 {
+            // SAFETY: The host controller wrote `actual` bytes (at most the
+            // buffer's length) into `buf`, which the URB owns.
+            Ok(unsafe { core::slice::from_raw_parts(buf, actual as usize) })
+        } else {
+            Err(Error::from_errno(status))
+        };
+        let again = set.handler.received(result);
+        if again && !is_final(status) {
+            // SAFETY: In a completion the URB may be resubmitted; the anchor
+            // keeps it killable. GFP_ATOMIC: interrupt context.
+            unsafe {
+                bindings::usb_anchor_urb(urb, set.anchor.get());
+                if bindings::usb_submit_urb(urb, bindings::GFP_ATOMIC) != 0 {
+                    bindings::usb_unanchor_urb(urb);
+                }
+            }
+        }
+    }
+
+    /// # Safety
+    ///
+    /// As for [`Self::rx_complete`].
+    unsafe extern "C" fn tx_complete(urb: *mut bindings::urb) {
+        // SAFETY: As in `rx_complete`; the buffer holds the
+        // `transfer_buffer_length` bytes that were sent.
+        let (set, status, data) = unsafe {
+            (
+                &*((*urb).context as *const Self),
+                (*urb).status,
+                core::slice::from_raw_parts(
+                    (*urb).transfer_buffer.cast::<u8>(),
+                    (*urb).transfer_buffer_length as usize,
+                ),
+            )
+        };
+        let result = if status == 0 {
+            Ok(())
+        } else {
+            Err(Error::from_errno(status))
+        };
+        set.handler.sent(data, result);
+    }
+}
+
+#[pinned_drop]
+impl<H: UrbHandler> PinnedDrop for UrbSet<H> {
+    fn drop(self: Pin<&mut Self>) {
+        // SAFETY: By the type invariant the anchor is initialised and holds
+        // every URB with this set as context: after this returns none is in
+        // flight, so no completion can reach the set. Then our reference on
+        // the device is put.
+        unsafe {
+            bindings::usb_poison_anchored_urbs(self.anchor.get());
+            bindings::usb_put_dev(self.udev.as_ptr());
+        }
+    }
+}
