@@ -164,9 +164,13 @@ impl Transport {
         }? Error)
     }
 
-    /// Starts reading bulk IN.
+    /// Starts reading bulk IN, and resynchronises the device's reader: one
+    /// maximum frame of zeros completes whatever partial frame it may hold
+    /// (which then fails its check) and is itself dropped as garbage.
     pub(crate) fn start(&self) -> Result {
-        self.urbs.start_reading(&self.pipes.inp, RX_URBS, RX_SIZE)
+        self.urbs.start_reading(&self.pipes.inp, RX_URBS, RX_SIZE)?;
+        self.urbs
+            .send(&self.pipes.out, KVec::from_elem(0u8, MAX_FRAME, GFP_KERNEL)?)
     }
 
     fn shared(&self) -> &Shared {

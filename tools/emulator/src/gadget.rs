@@ -58,6 +58,8 @@ enum Input {
     Bytes(BytesMut),
     /// A control command.
     Command(Command),
+    /// The host configured the device (after a plug-in or reset).
+    Configured,
 }
 
 /// What the bulk IN thread is told.
@@ -125,7 +127,8 @@ pub fn run(config: &Config, stop: &AtomicBool) -> Result<(), String> {
     let start = Instant::now();
     let now_ns = || u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX);
     thread::scope(|s| {
-        s.spawn(|| control_events(&mut custom, stop));
+        let events_tx = in_tx.clone();
+        s.spawn(move || control_events(&mut custom, &events_tx, stop));
         s.spawn(|| read_bulk_out(&mut ep_out, &in_tx, stop));
         s.spawn(move || write_bulk_in(&mut ep_in, out_rx, stop));
 
@@ -154,6 +157,7 @@ pub fn run(config: &Config, stop: &AtomicBool) -> Result<(), String> {
                     let _ = out_tx.send(Output::Stall);
                 }
                 Ok(Input::Command(cmd)) => send(link.on_command(cmd, now_ns())),
+                Ok(Input::Configured) => link.reset_stream(),
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => break,
             }
@@ -178,10 +182,13 @@ pub fn run(config: &Config, stop: &AtomicBool) -> Result<(), String> {
 }
 
 /// Answers FunctionFS control events (enable, disable, setup requests).
-fn control_events(custom: &mut Custom, stop: &AtomicBool) {
+fn control_events(custom: &mut Custom, to: &mpsc::Sender<Input>, stop: &AtomicBool) {
     while !stop.load(Ordering::Relaxed) {
         match custom.event_timeout(POLL) {
-            Ok(Some(Event::Enable)) => eprintln!("rpbridge-emulator: host enabled the interface"),
+            Ok(Some(Event::Enable)) => {
+                eprintln!("rpbridge-emulator: host enabled the interface");
+                let _ = to.send(Input::Configured);
+            }
             Ok(Some(Event::Disable)) => eprintln!("rpbridge-emulator: host disabled the interface"),
             Ok(_) => {}
             Err(e) => {
@@ -217,15 +224,28 @@ fn read_bulk_out(ep: &mut EndpointReceiver, to: &mpsc::Sender<Input>, stop: &Ato
     }
 }
 
+/// Queues one frame on bulk IN. A send also reports the errors of earlier
+/// sends (those cancelled by an unplug, say) and then queues nothing, so
+/// the frame is offered again until it is queued or the pipe times out.
+fn send_frame(ep: &mut EndpointSender, frame: Bytes) {
+    for _ in 0..8 {
+        match ep.send_timeout(frame.clone(), Duration::from_secs(2)) {
+            Ok(()) => return,
+            Err(e) if e.kind() == ErrorKind::TimedOut => {
+                eprintln!("rpbridge-emulator: bulk IN: {e}; frame dropped");
+                return;
+            }
+            Err(e) => eprintln!("rpbridge-emulator: bulk IN: earlier send failed: {e}"),
+        }
+    }
+    eprintln!("rpbridge-emulator: bulk IN: frame dropped after repeated errors");
+}
+
 /// Writes frames to bulk IN; halts it when told to.
 fn write_bulk_in(ep: &mut EndpointSender, from: mpsc::Receiver<Output>, stop: &AtomicBool) {
     while !stop.load(Ordering::Relaxed) {
         match from.recv_timeout(POLL) {
-            Ok(Output::Frame(f)) => {
-                if let Err(e) = ep.send_timeout(Bytes::from(f), Duration::from_secs(2)) {
-                    eprintln!("rpbridge-emulator: bulk IN: {e}");
-                }
-            }
+            Ok(Output::Frame(f)) => send_frame(ep, Bytes::from(f)),
             Ok(Output::Stall) => {
                 let halted = ep.control().and_then(|c| c.halt());
                 eprintln!("rpbridge-emulator: bulk IN halted: {halted:?}");

@@ -105,6 +105,14 @@ impl Link {
         }
     }
 
+    /// Forgets a partly received frame and replies not sent yet, as
+    /// firmware does when the host configures the device: nothing from
+    /// before a plug-in or reset reaches the new session.
+    pub fn reset_stream(&mut self) {
+        self.reassembler.reset();
+        self.delayed.clear();
+    }
+
     /// Fault counters, for the exit summary.
     pub fn fault_stats(&self) -> crate::faults::FaultStats {
         self.faults.stats
@@ -166,6 +174,15 @@ mod tests {
         assert_eq!(l.next_deadline(), Some(5_000_000));
         assert!(l.poll(4_999_999).is_empty());
         assert_eq!(tags(&l.poll(5_000_000)), vec![7]);
+    }
+
+    #[test]
+    fn a_new_session_forgets_a_partial_frame() {
+        let mut l = link();
+        let req = request(10);
+        assert!(l.on_bytes(&req[..7], 0).is_empty());
+        l.reset_stream();
+        assert_eq!(tags(&l.on_bytes(&request(11), 0)), vec![11]);
     }
 
     #[test]

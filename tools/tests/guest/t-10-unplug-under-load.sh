@@ -1,6 +1,7 @@
 # 50 unplugs during 4 concurrent streams of requests: every caller returns
 # within its timeout (no ping write takes more than 5 s: 3 requests of at
 # most 1 s each, plus slack), and vm-run checks for kernel reports and leaks.
+# timeout: 900
 . "$RPB/tools/tests/guest/testlib.sh"
 
 CYCLES=${CYCLES:-50}
@@ -13,7 +14,7 @@ stream() {
 		for f in /sys/kernel/debug/rpbridge-*/ping; do
 			[ -e "$f" ] || continue
 			t0=$(date +%s%N)
-			echo 3 >"$f" 2>/dev/null
+			echo 3 2>/dev/null >"$f"
 			dt=$((($(date +%s%N) - t0) / 1000000))
 			[ "$dt" -gt "$max" ] && max=$dt
 			n=$((n + 1))
@@ -22,7 +23,12 @@ stream() {
 	done
 	echo "$n $max" >"/tmp/stream.$1"
 }
-for i in 1 2 3 4; do stream "$i" & done
+pids=
+for i in 1 2 3 4; do
+	stream "$i" &
+	pids="$pids $!"
+done
+stop_jobs_on_exit
 for c in $(seq "$CYCLES"); do
 	unplug 0
 	wait_for '! bridge_intf RPB-T10' 10 || fail "cycle $c: still bound after unplug"
@@ -32,7 +38,8 @@ for c in $(seq "$CYCLES"); do
 	sleep 0.$((c % 4))
 done
 touch /tmp/stop
-wait
+# shellcheck disable=SC2086 # a list of pids
+wait $pids
 for i in 1 2 3 4; do
 	read -r n max <"/tmp/stream.$i" || fail "stream $i did not finish"
 	echo "stream $i: $n ping writes, longest $max ms"
