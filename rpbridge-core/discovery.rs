@@ -40,6 +40,9 @@ static NEXT_BLOCK: Atomic<u32> = Atomic::new(0);
 /// Instances of one function a bridge may have.
 const IDS_PER_BRIDGE: u32 = 8;
 
+/// HELLO requests sent before a silent device is given up.
+const HELLO_ATTEMPTS: u32 = 3;
+
 /// The auxiliary device name of a function.
 fn name(f: &Function) -> &'static CStr {
     match f {
@@ -59,9 +62,21 @@ pub(crate) fn identify(dev: &device::Device, t: &Transport) -> Result<DeviceInfo
     };
     let mut p = [0u8; 2];
     let n = ours.encode_to(&mut p).map_err(|_| EINVAL)?;
-    let r = t.call_ok(opcode::HELLO, &p[..n], 2).inspect_err(|e| {
-        dev_err!(dev, "version negotiation failed: {:?}\n", e);
-    })?;
+    // A device may still be busy with its configuration: try a few times.
+    let mut attempt = 0;
+    let r = loop {
+        attempt += 1;
+        match t.call_ok(opcode::HELLO, &p[..n], 2) {
+            Err(e) if e == ETIMEDOUT && attempt < HELLO_ATTEMPTS => {
+                dev_dbg!(dev, "no answer to HELLO, trying again\n");
+            }
+            r => {
+                break r.inspect_err(|e| {
+                    dev_err!(dev, "version negotiation failed: {:?}\n", e);
+                })?
+            }
+        }
+    };
     let agreed = Version::decode(&r).map_err(|_| EPROTO)?;
     if ours.negotiate(agreed) != Some(agreed) {
         dev_err!(dev, "device chose protocol {}.{}\n", agreed.major, agreed.minor);

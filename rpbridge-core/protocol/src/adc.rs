@@ -5,18 +5,7 @@
 
 use super::wire::{CodecError, Message, Reader, Writer};
 
-/// A request naming one channel.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Channel {
-    /// Function instance.
-    pub instance: u8,
-    /// Channel.
-    pub channel: u8,
-}
-fixed_message!(Channel {
-    instance: u8,
-    channel: u8
-});
+pub use super::Channel;
 
 /// Reply: one conversion result, right-aligned.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -44,6 +44,21 @@ pub struct Instance {
 
 fixed_message!(Instance { instance: u8 });
 
+/// A request naming one channel of a function instance (`PWM_GET`,
+/// `ADC_READ`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Channel {
+    /// Function instance.
+    pub instance: u8,
+    /// Channel.
+    pub channel: u8,
+}
+
+fixed_message!(Channel {
+    instance: u8,
+    channel: u8
+});
+
 /// An empty body: requests and replies that carry nothing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Empty;

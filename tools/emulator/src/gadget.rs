@@ -213,12 +213,14 @@ fn read_bulk_out(ep: &mut EndpointReceiver, to: &mpsc::Sender<Input>, stop: &Ato
             Ok(None) => {}
             Err(e) if e.kind() == ErrorKind::TimedOut => {}
             Err(e) => {
-                // Not configured, or unplugged: wait for the host to come back.
+                // Errors of reads queued before an unplug come back one per
+                // call, and the call queues nothing: drain them quickly, so
+                // the first request after a replug is read at once.
                 if last_error != Some(e.kind()) {
                     eprintln!("rpbridge-emulator: bulk OUT: {e}");
                     last_error = Some(e.kind());
                 }
-                thread::sleep(POLL);
+                thread::sleep(Duration::from_millis(5));
             }
         }
     }

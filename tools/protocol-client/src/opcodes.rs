@@ -113,6 +113,21 @@ fn device(c: &mut Client, serial: &str, rep: &mut Report) {
     );
 }
 
+fn set(c: &mut Client, line: u8, value: bool) -> Result<Status, String> {
+    status(c.call(
+        op::GPIO_SET,
+        &gpio::LineValue {
+            instance: 0,
+            line,
+            value,
+        },
+    ))
+}
+
+fn lines(c: &mut Client, opcode: u16, mask: u64) -> Result<Status, String> {
+    status(c.call(opcode, &gpio::Lines { instance: 0, mask }))
+}
+
 fn line(line: u8) -> gpio::Line {
     gpio::Line { instance: 0, line }
 }
@@ -256,22 +271,9 @@ fn gpio_ops(c: &mut Client, rep: &mut Report) {
         status(c.call(op::GPIO_IRQ_SET_TYPE, &t)),
         Ok(Status::Ok),
     );
-    let unmask = status(c.call(
-        op::GPIO_IRQ_UNMASK,
-        &gpio::Lines {
-            instance: 0,
-            mask: 1 << 1,
-        },
-    ));
+    let unmask = lines(c, op::GPIO_IRQ_UNMASK, 1 << 1);
     rep.eq("GPIO_IRQ_UNMASK GP1", unmask, Ok(Status::Ok));
-    let _ = c.call(
-        op::GPIO_SET,
-        &gpio::LineValue {
-            instance: 0,
-            line: 0,
-            value: true,
-        },
-    );
+    let _ = set(c, 0, true);
     let ev = c.next_event(Duration::from_secs(2));
     let fired = match ev {
         Ok(Some(f)) if f.header.opcode == op::EVT_GPIO_IRQ => gpio::IrqEvent::decode(&f.payload)
@@ -286,30 +288,10 @@ fn gpio_ops(c: &mut Client, rep: &mut Report) {
         fired,
         Ok(1 << 1),
     );
-    let mask = status(c.call(
-        op::GPIO_IRQ_MASK,
-        &gpio::Lines {
-            instance: 0,
-            mask: 1 << 1,
-        },
-    ));
+    let mask = lines(c, op::GPIO_IRQ_MASK, 1 << 1);
     rep.eq("GPIO_IRQ_MASK GP1", mask, Ok(Status::Ok));
-    let _ = c.call(
-        op::GPIO_SET,
-        &gpio::LineValue {
-            instance: 0,
-            line: 0,
-            value: false,
-        },
-    );
-    let _ = c.call(
-        op::GPIO_SET,
-        &gpio::LineValue {
-            instance: 0,
-            line: 0,
-            value: true,
-        },
-    );
+    let _ = set(c, 0, false);
+    let _ = set(c, 0, true);
     let quiet = c.next_event(Duration::from_millis(300));
     rep.check(
         "a masked line sends no event",
