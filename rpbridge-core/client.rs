@@ -41,7 +41,12 @@ pub struct FunctionDevice {
 pub type FunctionData = CovariantForLt!(FunctionDevice);
 
 impl FunctionDevice {
-    pub(crate) fn new(transport: Arc<Transport>, instance: u8, caps: Function, serial: &[u8]) -> Result<Self> {
+    pub(crate) fn new(
+        transport: Arc<Transport>,
+        instance: u8,
+        caps: Function,
+        serial: &[u8],
+    ) -> Result<Self> {
         let mut s = KVec::with_capacity(serial.len(), GFP_KERNEL)?;
         s.extend_from_slice(serial, GFP_KERNEL)?;
         Ok(FunctionDevice {
@@ -70,7 +75,12 @@ impl FunctionDevice {
     /// Sends `msg` as an `opcode` request and waits for the reply, whose
     /// payload may be up to `max_reply` bytes. Sleeps; `ETIMEDOUT` when the
     /// bridge does not answer in time, `ENODEV` once it is gone.
-    pub fn request<'a, M: Message<'a>>(&self, opcode: u16, msg: &M, max_reply: usize) -> Result<Reply> {
+    pub fn request<'a, M: Message<'a>>(
+        &self,
+        opcode: u16,
+        msg: &M,
+        max_reply: usize,
+    ) -> Result<Reply> {
         let mut payload = KVec::from_elem(0u8, MAX_PAYLOAD, GFP_KERNEL)?;
         let n = msg.encode_to(&mut payload).map_err(|_| EINVAL)?;
         self.transport.call(opcode, &payload[..n], max_reply)

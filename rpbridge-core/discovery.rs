@@ -5,8 +5,7 @@
 //! one auxiliary device per function instance.
 
 use kernel::{
-    auxiliary,
-    device,
+    auxiliary, device,
     prelude::*,
     sync::{
         atomic::{
@@ -79,7 +78,12 @@ pub(crate) fn identify(dev: &device::Device, t: &Transport) -> Result<DeviceInfo
     };
     let agreed = Version::decode(&r).map_err(|_| EPROTO)?;
     if ours.negotiate(agreed) != Some(agreed) {
-        dev_err!(dev, "device chose protocol {}.{}\n", agreed.major, agreed.minor);
+        dev_err!(
+            dev,
+            "device chose protocol {}.{}\n",
+            agreed.major,
+            agreed.minor
+        );
         return Err(EPROTONOSUPPORT);
     }
     let r = t.call_ok(opcode::GET_INFO, &[], 64)?;
@@ -107,7 +111,12 @@ pub(crate) fn create_functions<'a>(
     let mut regs = KVec::new();
     for f in caps.iter() {
         if u32::from(f.instance) >= IDS_PER_BRIDGE {
-            dev_warn!(parent, "ignoring {:?} instance {}\n", name(&f.function), f.instance);
+            dev_warn!(
+                parent,
+                "ignoring {:?} instance {}\n",
+                name(&f.function),
+                f.instance
+            );
             continue;
         }
         let id = block.wrapping_mul(IDS_PER_BRIDGE) + u32::from(f.instance);

@@ -257,7 +257,10 @@ mod tests {
         let mut s = Slots::new().unwrap();
         let a = s.reserve(0x0105, buf(8)).unwrap();
         let b = s.reserve(0x0105, buf(8)).unwrap();
-        assert_eq!(s.complete(&reply_for(0x0105, b, &[1]), &[1]), Match::Delivered);
+        assert_eq!(
+            s.complete(&reply_for(0x0105, b, &[1]), &[1]),
+            Match::Delivered
+        );
         assert!(s.take(a).is_none());
         let (status, data) = s.take(b).unwrap().unwrap();
         assert_eq!((status, &data[..]), (0, &[1u8][..]));
@@ -292,7 +295,10 @@ mod tests {
     fn a_reply_with_another_opcode_or_kind_is_unmatched() {
         let mut s = Slots::new().unwrap();
         let t = s.reserve(0x0105, buf(8)).unwrap();
-        assert_eq!(s.complete(&reply_for(0x0106, t, &[]), &[]), Match::Unmatched);
+        assert_eq!(
+            s.complete(&reply_for(0x0106, t, &[]), &[]),
+            Match::Unmatched
+        );
         let req = Header::request(0x0105, t.to_wire(), &[]).unwrap();
         assert_eq!(s.complete(&req, &[]), Match::Unmatched);
         assert_eq!(s.counters.unmatched, 2);
@@ -303,7 +309,10 @@ mod tests {
     fn an_oversized_reply_fails_its_request() {
         let mut s = Slots::new().unwrap();
         let t = s.reserve(0x0105, buf(1)).unwrap();
-        assert_eq!(s.complete(&reply_for(0x0105, t, &[1, 2]), &[1, 2]), Match::Oversized);
+        assert_eq!(
+            s.complete(&reply_for(0x0105, t, &[1, 2]), &[1, 2]),
+            Match::Oversized
+        );
         assert_eq!(s.take(t).unwrap().err(), Some(EPROTO));
     }
 

@@ -169,8 +169,10 @@ impl Transport {
     /// (which then fails its check) and is itself dropped as garbage.
     pub(crate) fn start(&self) -> Result {
         self.urbs.start_reading(&self.pipes.inp, RX_URBS, RX_SIZE)?;
-        self.urbs
-            .send(&self.pipes.out, KVec::from_elem(0u8, MAX_FRAME, GFP_KERNEL)?)
+        self.urbs.send(
+            &self.pipes.out,
+            KVec::from_elem(0u8, MAX_FRAME, GFP_KERNEL)?,
+        )
     }
 
     fn shared(&self) -> &Shared {
