@@ -25,10 +25,13 @@ udc_ensure() {
 	modprobe dummy_hcd num="${1:-2}" && wait_for '[ -d /sys/class/udc/dummy_udc.0 ]' 10
 }
 
-# The USB interface directory of the bridge with serial SERIAL, if bound.
+# The USB interface directory of the bridge with serial SERIAL, once
+# rpbridge-core's probe has finished (the driver link appears only then; the
+# sysfs attributes appear earlier, in the middle of the probe).
 bridge_intf() {
 	for _d in /sys/bus/usb/devices/*:*; do
-		[ -f "$_d/serial" ] && [ "$(cat "$_d/serial")" = "$1" ] && { echo "$_d"; return 0; }
+		[ -f "$_d/serial" ] && [ -e "$_d/driver" ] && [ "$(cat "$_d/serial")" = "$1" ] &&
+			{ echo "$_d"; return 0; }
 	done
 	return 1
 }
