@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! `/sys/kernel/debug/rpbridge-<interface>/`: how the transport is doing.
+//! `/sys/kernel/debug/rpbridge-<n>/`: how the transport of bridge number
+//! `n` (counted since the module loaded) is doing. The number, not the USB
+//! interface name, names the directory: a replugged bridge gets the same
+//! interface name while the old directory may still be going away.
 //!
 //! * `stats`: requests in flight and the counters (requests, replies,
 //!   timeouts, cancelled, late, unmatched, oversized, failed, garbage
 //!   bytes, events, transfer errors).
+//! * `interface`: the USB interface the bridge is bound on.
 //! * `ping`: writing N sends N `PING` requests in a row from the writing
 //!   process and fails with the first error; for tests that need traffic
 //!   with no function driver involved.
@@ -26,6 +30,8 @@ pub(crate) struct Debugfs {
     stats: File<Arc<Transport>>,
     #[pin]
     ping: File<Arc<Transport>>,
+    #[pin]
+    interface: File<CString>,
     _dir: Dir,
 }
 
@@ -66,14 +72,21 @@ fn ping(t: &Arc<Transport>, reader: &mut UserSliceReader) -> Result {
 }
 
 impl Debugfs {
-    /// Creates the directory for the bridge on interface `intf_name`.
-    pub(crate) fn new(intf_name: &CStr, t: &Arc<Transport>) -> Result<impl PinInit<Self, Error>> {
-        let name = CString::try_from_fmt(fmt!("rpbridge-{}", intf_name))?;
+    /// Creates the directory of bridge number `bridge`, on interface
+    /// `intf_name` (shown in its `interface` file).
+    pub(crate) fn new(
+        bridge: u32,
+        intf_name: &CStr,
+        t: &Arc<Transport>,
+    ) -> Result<impl PinInit<Self, Error>> {
+        let name = CString::try_from_fmt(fmt!("rpbridge-{}", bridge))?;
+        let intf = CString::try_from_fmt(fmt!("{}", intf_name))?;
         let dir = Dir::new(&name);
         let (a, b) = (t.clone(), t.clone());
         Ok(try_pin_init!(Self {
             stats <- dir.read_callback_file(c"stats", a, &show_stats),
             ping <- dir.write_callback_file(c"ping", b, &ping),
+            interface <- dir.read_only_file(c"interface", intf),
             _dir: dir,
         }? Error))
     }

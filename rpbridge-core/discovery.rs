@@ -32,10 +32,16 @@ use crate::{
     transport::Transport,
 };
 
-/// Auxiliary device ids: unique per name across all bridges, so two
-/// bridges' `rpbridge_core.i2c.<id>` never collide. Each bridge takes a
-/// block of [`IDS_PER_BRIDGE`].
-static NEXT_BLOCK: Atomic<u32> = Atomic::new(0);
+/// Bridge numbers: unique across all bridges bound since the module loaded,
+/// so two bridges' `rpbridge_core.i2c.<id>` (and debugfs directories) never
+/// collide, not even with those of an unplugged bridge still going away.
+/// Each bridge takes a block of [`IDS_PER_BRIDGE`] auxiliary device ids.
+static NEXT_BRIDGE: Atomic<u32> = Atomic::new(0);
+
+/// A number for a newly bound bridge.
+pub(crate) fn next_bridge() -> u32 {
+    NEXT_BRIDGE.fetch_add(1, Relaxed)
+}
 /// Instances of one function a bridge may have.
 const IDS_PER_BRIDGE: u32 = 8;
 
@@ -101,13 +107,13 @@ pub(crate) fn create_functions<'a>(
     parent: &'a device::Device<device::Bound>,
     t: &Arc<Transport>,
     serial: &[u8],
+    bridge: u32,
 ) -> Result<Functions<'a>> {
     let r = t.call_ok(opcode::GET_CAPS, &[], MAX_PAYLOAD)?;
     let caps = Capabilities::decode(&r).map_err(|e| {
         dev_err!(parent, "malformed capability list: {:?}\n", e);
         EPROTO
     })?;
-    let block = NEXT_BLOCK.fetch_add(1, Relaxed);
     let mut regs = KVec::new();
     for f in caps.iter() {
         if u32::from(f.instance) >= IDS_PER_BRIDGE {
@@ -119,7 +125,7 @@ pub(crate) fn create_functions<'a>(
             );
             continue;
         }
-        let id = block.wrapping_mul(IDS_PER_BRIDGE) + u32::from(f.instance);
+        let id = bridge.wrapping_mul(IDS_PER_BRIDGE) + u32::from(f.instance);
         let data = FunctionDevice::new(t.clone(), f.instance, f.function, serial)?;
         let reg = auxiliary::Registration::<FunctionData>::new(
             parent,

@@ -101,6 +101,7 @@ impl usb::Driver for RpbridgeCore<'_> {
         _info: Option<&'bound Self::IdInfo>,
     ) -> impl PinInit<Self::Data<'bound>, Error> + 'bound {
         let dev: &device::Device<Core<'_>> = intf.as_ref();
+        let bridge = discovery::next_bridge();
         try_pin_init!(RpbridgeCore {
             transport: {
                 let pipes = BulkPipes::find(intf)?;
@@ -121,10 +122,10 @@ impl usb::Driver for RpbridgeCore<'_> {
                 );
                 AttributeGroup::new(dev, attrs)
             },
-            _debugfs <- Debugfs::new(dev.name(), transport)?,
+            _debugfs <- Debugfs::new(bridge, dev.name(), transport)?,
             _functions: {
                 let serial = _info.data().serial_bytes();
-                discovery::create_functions(dev, transport, serial)
+                discovery::create_functions(dev, transport, serial, bridge)
                     .inspect_err(|_| transport.shutdown())?
             },
         })
