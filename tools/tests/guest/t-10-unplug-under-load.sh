@@ -48,4 +48,4 @@ done
 echo "ok: $CYCLES unplugs under 4 streams, every caller returned in time"
 intf=$(bridge_intf RPB-T10)
 expect_eq "serial after the storm" RPB-T10 "$(cat "$intf/serial")"
-echo 10 >/sys/kernel/debug/rpbridge-*/ping || fail "the bridge does not work after the storm"
+ping_all 10 || fail "the bridge does not work after the storm"

@@ -32,4 +32,4 @@ stop_jobs_on_exit
 cycle "with traffic"
 touch /tmp/stop
 wait "$traffic"
-echo 5 >/sys/kernel/debug/rpbridge-*/ping || fail "the bridge does not work after the cycles"
+ping_all 5 || fail "the bridge does not work after the cycles"
