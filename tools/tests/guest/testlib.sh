@@ -15,10 +15,11 @@ expect_eq() {
 	echo "ok: $1 = '$3'"
 }
 
-# Background jobs a test starts are stopped when it exits, even on failure:
-# call this once after starting them.
+# Background loops a test starts (they run until /tmp/stop exists) are told
+# to stop when it exits, even on failure; run-all kills what remains. No
+# `wait` here: the test's emulators are jobs of the same shell.
 stop_jobs_on_exit() {
-	trap 'touch /tmp/stop; kill $(jobs -p) 2>/dev/null; wait 2>/dev/null' EXIT
+	trap 'touch /tmp/stop' EXIT
 }
 
 # ping_all N: writes N to every bridge's debugfs `ping` file (N echo
