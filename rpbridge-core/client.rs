@@ -7,7 +7,8 @@
 //! bridge reports, named `rpbridge_core.<function>.<id>`, and attaches a
 //! [`FunctionDevice`] as its registration data. A function driver gets it
 //! with `adev.registration_data::<rpbridge_core::FunctionData>()` and sends
-//! requests through it. Once the bridge is unplugged, every call fails with
+//! requests through it, and subscribes to its instance's events with an
+//! [`EventHandler`]. Once the bridge is unplugged, every call fails with
 //! `ENODEV` at once; the data stays valid as long as the auxiliary device is
 //! bound, so nothing can touch freed memory.
 
@@ -18,15 +19,14 @@ use kernel::{
 };
 
 use crate::{
+    events::EventHandler,
+    exchange::Reply,
     protocol::{
         caps::Function,
         frame::MAX_PAYLOAD,
         wire::Message, //
     },
-    transport::{
-        Reply,
-        Transport, //
-    },
+    transport::Transport,
 };
 
 /// A function instance of a bridge, as its driver sees it.
@@ -94,10 +94,35 @@ impl FunctionDevice {
         msg: &M,
         max_reply: usize,
     ) -> Result<KVec<u8>> {
-        let r = self.request(opcode, msg, max_reply)?;
-        match r.status {
-            crate::protocol::status::Status::Ok => Ok(r.data),
-            s => Err(Error::from_errno(-s.errno())),
-        }
+        self.request(opcode, msg, max_reply)?.ok()
+    }
+
+    /// Delivers this instance's events to `handler` until the returned
+    /// subscription is dropped; `EBUSY` if the instance has a subscriber
+    /// already. The handler runs in process context, one event at a time.
+    /// Keep the subscription in the driver's data ahead of whatever the
+    /// handler uses (fields drop in order): dropping it waits for a running
+    /// handler and stops all later calls.
+    pub fn subscribe(&self, handler: Arc<dyn EventHandler>) -> Result<EventSubscription> {
+        let id = self
+            .transport
+            .subscribe(self.caps.code(), self.instance, handler)?;
+        Ok(EventSubscription {
+            transport: self.transport.clone(),
+            id,
+        })
+    }
+}
+
+/// A function driver's subscription to its instance's events; see
+/// [`FunctionDevice::subscribe`]. Dropping it ends the subscription.
+pub struct EventSubscription {
+    transport: Arc<Transport>,
+    id: u64,
+}
+
+impl Drop for EventSubscription {
+    fn drop(&mut self) {
+        self.transport.unsubscribe(self.id);
     }
 }

@@ -7,7 +7,8 @@
 //!
 //! * `stats`: requests in flight and the counters (requests, replies,
 //!   timeouts, cancelled, late, unmatched, oversized, failed, garbage
-//!   bytes, events, transfer errors).
+//!   bytes, events received, delivered, unrouted and dropped because the
+//!   queue was full, transfer errors).
 //! * `interface`: the USB interface the bridge is bound on.
 //! * `ping`: writing N sends N `PING` requests in a row from the writing
 //!   process and fails with the first error; for tests that need traffic
@@ -36,7 +37,7 @@ pub(crate) struct Debugfs {
 }
 
 fn show_stats(t: &Arc<Transport>, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-    let (in_flight, c, l) = t.stats();
+    let (in_flight, c, l, e) = t.stats();
     writeln!(f, "in_flight {in_flight}")?;
     writeln!(f, "requests {}", c.requests)?;
     writeln!(f, "replies {}", c.replies)?;
@@ -48,6 +49,10 @@ fn show_stats(t: &Arc<Transport>, f: &mut core::fmt::Formatter<'_>) -> core::fmt
     writeln!(f, "failed {}", c.failed)?;
     writeln!(f, "garbage_bytes {}", l.garbage)?;
     writeln!(f, "events {}", l.events)?;
+    writeln!(f, "events_queued {}", e.queued)?;
+    writeln!(f, "events_delivered {}", e.delivered)?;
+    writeln!(f, "events_unrouted {}", e.unrouted)?;
+    writeln!(f, "events_overflowed {}", e.overflowed)?;
     writeln!(f, "rx_errors {}", l.rx_errors)?;
     writeln!(f, "tx_errors {}", l.tx_errors)
 }

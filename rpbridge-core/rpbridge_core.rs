@@ -12,15 +12,19 @@
 //! reports, for the function drivers (rpbridge-gpio, -i2c, -spi, -pwm,
 //! -iio) to bind. [`FunctionDevice`] is their interface to it.
 //!
-//! Limitations: events (GPIO interrupts, ADC sample blocks) are counted
-//! but not yet delivered to the function drivers; a stalled bulk IN pipe
-//! is not recovered.
+//! Events (GPIO interrupts, ADC sample blocks) reach the function drivers
+//! through [`FunctionDevice::subscribe`], from a work item.
+//!
+//! Limitations: a stalled bulk IN pipe is not recovered (the bridge must be
+//! replugged).
 
 mod client;
 mod debugfs;
 mod device_info;
 mod discovery;
 mod endpoints;
+mod events;
+mod exchange;
 mod slots;
 mod transport;
 
@@ -29,13 +33,13 @@ mod transport;
 pub mod protocol;
 
 pub use client::{
+    EventSubscription,
     FunctionData,
     FunctionDevice, //
 };
-pub use transport::{
-    Reply,
-    Transport, //
-};
+pub use events::EventHandler;
+pub use exchange::Reply;
+pub use transport::Transport;
 
 use kernel::{
     device::{
@@ -52,7 +56,7 @@ use crate::{
     debugfs::Debugfs,
     device_info::DeviceInfoAttributes,
     discovery::Functions,
-    endpoints::BulkPipes, //
+    endpoints::Pipes, //
 };
 
 /// USB vendor id of the RPBridge (pid.codes).
@@ -104,7 +108,7 @@ impl usb::Driver for RpbridgeCore<'_> {
         let bridge = discovery::next_bridge();
         try_pin_init!(RpbridgeCore {
             transport: {
-                let pipes = BulkPipes::find(intf)?;
+                let pipes = Pipes::find(intf)?;
                 let timeout = module_parameters::timeout_ms.value();
                 let t = Arc::pin_init(transport::Transport::new(intf, pipes, timeout), GFP_KERNEL)?;
                 t.start()?;

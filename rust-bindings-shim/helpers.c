@@ -8,8 +8,20 @@
 #include <linux/usb.h>
 
 void rpbridge_helper_init_usb_anchor(struct usb_anchor *anchor);
+void rpbridge_helper_fill_int_urb(struct urb *urb, struct usb_device *dev,
+				  unsigned int pipe, void *buf, int len,
+				  usb_complete_t complete, void *context,
+				  int interval);
 
 void rpbridge_helper_init_usb_anchor(struct usb_anchor *anchor)
 {
 	init_usb_anchor(anchor);
+}
+
+void rpbridge_helper_fill_int_urb(struct urb *urb, struct usb_device *dev,
+				  unsigned int pipe, void *buf, int len,
+				  usb_complete_t complete, void *context,
+				  int interval)
+{
+	usb_fill_int_urb(urb, dev, pipe, buf, len, complete, context, interval);
 }

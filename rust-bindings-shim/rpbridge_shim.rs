@@ -10,3 +10,4 @@
 
 pub mod sysfs;
 pub mod usb;
+pub mod work;

@@ -5,7 +5,8 @@
 //! Linux 7.3's USB abstraction covers driver registration, interfaces and
 //! device ids; it has no view of endpoints and no way to move data. This
 //! module adds the endpoint descriptors of an interface's current alternate
-//! setting and synchronous bulk transfers.
+//! setting and synchronous bulk transfers; [`urb`] adds asynchronous bulk
+//! and interrupt transfers.
 //!
 //! C header: [`include/linux/usb.h`](srctree/include/linux/usb.h)
 
@@ -51,6 +52,7 @@ pub struct Endpoint {
     address: u8,
     attributes: u8,
     max_packet: u16,
+    interval: u8,
 }
 
 impl Endpoint {
@@ -87,6 +89,12 @@ impl Endpoint {
     /// `wMaxPacketSize`).
     pub fn max_packet_size(&self) -> u16 {
         self.max_packet & 0x7ff
+    }
+
+    /// `bInterval`: the polling interval of an interrupt endpoint, in
+    /// frames (full speed) or as an exponent (high speed and faster).
+    pub fn interval(&self) -> u8 {
+        self.interval
     }
 
     fn pipe(&self, udev: *mut bindings::usb_device) -> u32 {
@@ -145,6 +153,7 @@ pub fn endpoints<Ctx: device::DeviceContext>(intf: &usb::Interface<Ctx>) -> Resu
                 address: desc.bEndpointAddress,
                 attributes: desc.bmAttributes,
                 max_packet: u16::from_le(desc.wMaxPacketSize),
+                interval: desc.bInterval,
             },
             GFP_KERNEL,
         )?;

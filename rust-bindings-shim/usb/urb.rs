@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Asynchronous bulk transfers: URBs whose completions call into Rust.
+//! Asynchronous bulk and interrupt transfers: URBs whose completions call
+//! into Rust.
 //!
 //! An [`UrbSet`] owns a `usb_anchor` and every URB submitted through it. It
-//! keeps bulk IN URBs queued (each is resubmitted from its completion while
-//! the handler asks for more) and sends bulk OUT buffers. Completions run in
+//! keeps bulk or interrupt IN URBs queued (each is resubmitted from its
+//! completion while the handler asks for more) and sends bulk OUT buffers. Completions run in
 //! interrupt context and call the [`UrbHandler`]. [`UrbSet::shutdown`]
 //! kills every URB and refuses new ones; dropping the set does the same, so
 //! no completion runs after the set is gone.
@@ -12,6 +13,7 @@
 //! C header: [`include/linux/usb.h`](srctree/include/linux/usb.h)
 
 use core::{
+    ffi::c_void,
     marker::PhantomPinned,
     ptr::NonNull, //
 };
@@ -30,17 +32,32 @@ use super::{
     TransferType, //
 };
 
+// `struct urb` and `struct usb_device` hold bitfields, which bindgen turns
+// into arrays Rust does not call FFI-safe; only pointers to them cross here,
+// as in the kernel's own generated bindings (which allow the same lint).
+#[allow(improper_ctypes)]
 extern "C" {
     fn rpbridge_helper_init_usb_anchor(anchor: *mut bindings::usb_anchor);
+    fn rpbridge_helper_fill_int_urb(
+        urb: *mut bindings::urb,
+        dev: *mut bindings::usb_device,
+        pipe: u32,
+        buf: *mut c_void,
+        len: i32,
+        complete: bindings::usb_complete_t,
+        context: *mut c_void,
+        interval: i32,
+    );
 }
 
 /// Receives the completions of an [`UrbSet`]. Both methods run in interrupt
 /// context and must not sleep.
 pub trait UrbHandler: Send + Sync {
-    /// A bulk IN transfer completed with `data`, or failed. Returns whether
+    /// An IN transfer (bulk or interrupt) on the endpoint with address
+    /// `endpoint` completed with `data`, or failed. Returns whether
     /// to read again; URBs that were killed or whose device is gone are
     /// never resubmitted, whatever this returns.
-    fn received(&self, result: Result<&[u8]>) -> bool;
+    fn received(&self, endpoint: u8, result: Result<&[u8]>) -> bool;
 
     /// A bulk OUT transfer of `data` completed, or failed.
     fn sent(&self, data: &[u8], result: Result);
@@ -120,19 +137,38 @@ impl<H: UrbHandler> UrbSet<H> {
         complete: unsafe extern "C" fn(*mut bindings::urb),
         flags: u32,
     ) -> Result {
-        let len = u32::try_from(len).map_err(|_| EINVAL)?;
+        let len = i32::try_from(len).map_err(|_| EINVAL)?;
         let udev = self.udev.as_ptr();
-        // SAFETY: `urb` was just allocated by `usb_alloc_urb()` and is not
-        // in flight; these are the fields `usb_fill_bulk_urb()` sets. The
-        // context is this pinned set, valid until every URB is killed (see
-        // the type invariant).
+        let context = core::ptr::from_ref(self).cast_mut().cast();
+        if ep.transfer_type() == TransferType::Interrupt {
+            // SAFETY: `urb` was just allocated by `usb_alloc_urb()` and is
+            // not in flight; `usb_fill_int_urb()` also converts the
+            // endpoint's interval for the device's speed. The context is
+            // this pinned set, valid until every URB is killed (see the type
+            // invariant).
+            unsafe {
+                rpbridge_helper_fill_int_urb(
+                    urb,
+                    udev,
+                    ep.pipe(udev),
+                    buf.cast(),
+                    len,
+                    Some(complete),
+                    context,
+                    i32::from(ep.interval()),
+                );
+                (*urb).transfer_flags = flags;
+            }
+            return Ok(());
+        }
+        // SAFETY: As above; these are the fields `usb_fill_bulk_urb()` sets.
         unsafe {
             (*urb).dev = udev;
             (*urb).pipe = ep.pipe(udev);
             (*urb).transfer_buffer = buf.cast();
-            (*urb).transfer_buffer_length = len;
+            (*urb).transfer_buffer_length = len as u32;
             (*urb).complete = Some(complete);
-            (*urb).context = core::ptr::from_ref(self).cast_mut().cast();
+            (*urb).context = context;
             (*urb).transfer_flags = flags;
         }
         Ok(())
@@ -170,10 +206,15 @@ impl<H: UrbHandler> UrbSet<H> {
         Ok((urb, ptr, len, cap))
     }
 
-    /// Queues `count` reads of `size` bytes on the bulk IN endpoint `ep`;
-    /// each is read again from its completion while the handler says so.
+    /// Queues `count` reads of `size` bytes on the bulk or interrupt IN
+    /// endpoint `ep`; each is read again from its completion while the
+    /// handler says so.
     pub fn start_reading(&self, ep: &Endpoint, count: usize, size: usize) -> Result {
-        if ep.transfer_type() != TransferType::Bulk || ep.direction() != Direction::In {
+        let readable = matches!(
+            ep.transfer_type(),
+            TransferType::Bulk | TransferType::Interrupt
+        );
+        if !readable || ep.direction() != Direction::In {
             return Err(EINVAL);
         }
         for _ in 0..count {
@@ -238,14 +279,18 @@ impl<H: UrbHandler> UrbSet<H> {
     unsafe extern "C" fn rx_complete(urb: *mut bindings::urb) {
         // SAFETY: See the function's contract; the fields are the URB's,
         // stable while its completion runs.
-        let (set, status, buf, actual) = unsafe {
+        let (set, status, buf, actual, pipe) = unsafe {
             (
                 &*((*urb).context as *const Self),
                 (*urb).status,
                 (*urb).transfer_buffer.cast::<u8>(),
                 (*urb).actual_length,
+                (*urb).pipe,
             )
         };
+        // The endpoint number of `usb_pipeendpoint()`; every URB read here
+        // is an IN URB.
+        let endpoint = ((pipe >> 15) & 0xf) as u8 | bindings::USB_DIR_IN as u8;
         let result = if status == 0 {
             // SAFETY: The host controller wrote `actual` bytes (at most the
             // buffer's length) into `buf`, which the URB owns.
@@ -253,7 +298,7 @@ impl<H: UrbHandler> UrbSet<H> {
         } else {
             Err(Error::from_errno(status))
         };
-        let again = set.handler.received(result);
+        let again = set.handler.received(endpoint, result);
         if again && !is_final(status) {
             // SAFETY: In a completion the URB may be resubmitted; the anchor
             // keeps it killable. GFP_ATOMIC: interrupt context.

@@ -1,29 +1,39 @@
-# The KUnit tests built into rpbridge-core (request matching, late and
-# duplicate replies, timeouts, teardown) run when the module loads; their
-# KTAP report is in the kernel log. Each case is passed on to scripts/check
-# as an RPBRIDGE-KUNIT line.
+# The KUnit tests built into rpbridge-core run when the module loads; their
+# KTAP report is in the kernel log. Suites: rpbridge_core_slots (request
+# matching, late and duplicate replies, teardown of the table) and
+# rpbridge_core_exchange (the transport against a mock endpoint: replies in
+# chunks, timeouts and late replies, send failures, shutdown waking a
+# waiter, event routing and the event queue). Each case is passed on to
+# scripts/check as an RPBRIDGE-KUNIT line.
 . "$RPB/tools/tests/guest/testlib.sh"
 
 modprobe rpbridge_core || fail "modprobe rpbridge_core"
-suite=rpbridge_core_slots
-wait_for "dmesg | grep -qE '^\[[ 0-9.]*\] (not )?ok [0-9]+ $suite\$'" 10 ||
-	fail "no KUnit result for $suite in the kernel log"
-cases=$(dmesg | sed -n "/# Subtest: $suite\$/,/ok [0-9]* $suite\$/p" |
-	sed -n 's/^\[[ 0-9.]*\]     \(\(not \)\{0,1\}ok\) [0-9]* \([a-z0-9_]*\)$/\1 \3/p')
-echo "$cases"
-n=0
-bad=0
-while read -r status name; do
-	[ -n "$name" ] || continue
-	n=$((n + 1))
-	if [ "$status" = ok ]; then
-		echo "RPBRIDGE-KUNIT ok $suite.$name"
-	else
-		echo "RPBRIDGE-KUNIT fail $suite.$name"
-		bad=$((bad + 1))
-	fi
-done <<EOF2
+
+# check_suite NAME MIN-CASES
+check_suite() {
+	suite=$1
+	wait_for "dmesg | grep -qE '^\[[ 0-9.]*\] (not )?ok [0-9]+ $suite\$'" 20 ||
+		fail "no KUnit result for $suite in the kernel log"
+	cases=$(dmesg | sed -n "/# Subtest: $suite\$/,/ok [0-9]* $suite\$/p" |
+		sed -n 's/^\[[ 0-9.]*\]     \(\(not \)\{0,1\}ok\) [0-9]* \([a-z0-9_]*\)$/\1 \3/p')
+	echo "$cases"
+	n=0
+	bad=0
+	while read -r status name; do
+		[ -n "$name" ] || continue
+		n=$((n + 1))
+		if [ "$status" = ok ]; then
+			echo "RPBRIDGE-KUNIT ok $suite.$name"
+		else
+			echo "RPBRIDGE-KUNIT fail $suite.$name"
+			bad=$((bad + 1))
+		fi
+	done <<EOF2
 $cases
 EOF2
-[ "$n" -ge 7 ] || fail "expected at least 7 KUnit cases, found $n"
-[ "$bad" = 0 ] || fail "$bad KUnit cases failed"
+	[ "$n" -ge "$2" ] || fail "$suite: expected at least $2 KUnit cases, found $n"
+	[ "$bad" = 0 ] || fail "$suite: $bad KUnit cases failed"
+}
+
+check_suite rpbridge_core_slots 7
+check_suite rpbridge_core_exchange 10

@@ -1,0 +1,542 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The request/reply exchange of one bridge, independent of USB.
+//!
+//! [`Exchange::call`] frames a request, hands the frame to a `send`
+//! function (the bulk OUT pipe in [`crate::transport`], a mock endpoint in
+//! the KUnit tests below) and sleeps until its reply comes, its timeout
+//! passes (`ETIMEDOUT`) or a signal arrives (`ERESTARTSYS`); in the last
+//! two cases its slot is freed at once, so a reply that still comes is
+//! counted as late and dropped ([`crate::slots`]). [`Exchange::received`]
+//! takes the bytes of the IN pipe, in any chunks: it reassembles frames,
+//! completes requests and queues events for the [`EventRouter`]. After
+//! [`Exchange::shutdown`] every waiter wakes with `ENODEV` and every new
+//! call fails at once with `ENODEV`.
+
+use kernel::{
+    new_condvar, new_spinlock_irq,
+    prelude::*,
+    sync::{
+        CondVar,
+        CondVarTimeoutResult,
+        SpinLockIrq, //
+    },
+    time::{
+        msecs_to_jiffies,
+        Jiffies, //
+    },
+};
+use rpbridge_shim::{
+    new_owned_work,
+    work::OwnedWork, //
+};
+
+use crate::{
+    events::EventRouter,
+    protocol::{
+        frame::{encode_frame, Header, Kind, HEADER_LEN, MAX_PAYLOAD},
+        reassembler::{Item, Reassembler},
+        status::Status,
+        tag::Tag,
+    },
+    slots::{Counters, Slots},
+};
+
+/// A reply: the device's status and the payload.
+pub struct Reply {
+    /// Status the device reported.
+    pub status: Status,
+    /// Payload bytes.
+    pub data: KVec<u8>,
+}
+
+impl Reply {
+    /// The payload, or the status's errno when it is not `Ok`.
+    pub fn ok(self) -> Result<KVec<u8>> {
+        match self.status {
+            Status::Ok => Ok(self.data),
+            s => Err(Error::from_errno(-s.errno())),
+        }
+    }
+}
+
+/// Link counters beyond the request table's.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct LinkCounters {
+    /// Bytes the reassembler dropped.
+    pub(crate) garbage: u64,
+    /// Event frames received.
+    pub(crate) events: u64,
+    /// IN transfers that failed.
+    pub(crate) rx_errors: u64,
+    /// OUT transfers that failed.
+    pub(crate) tx_errors: u64,
+}
+
+/// An IN byte stream: the bulk pipe (replies and events) or the optional
+/// interrupt pipe (events). Each has its own frame reassembly.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Stream {
+    /// The bulk IN pipe.
+    Bulk,
+    /// The interrupt IN pipe.
+    Events,
+}
+
+/// State touched by completions, under one interrupt-safe lock.
+struct State {
+    slots: Slots,
+    reassembler: KBox<Reassembler>,
+    event_reassembler: KBox<Reassembler>,
+    link: LinkCounters,
+    shut: bool,
+}
+
+/// One bridge's requests in flight, and its events.
+#[pin_data]
+pub(crate) struct Exchange {
+    #[pin]
+    state: SpinLockIrq<State>,
+    #[pin]
+    replied: CondVar,
+    #[pin]
+    events: OwnedWork<EventRouter>,
+}
+
+impl Exchange {
+    pub(crate) fn new() -> impl PinInit<Self, Error> {
+        try_pin_init!(Self {
+            state <- new_spinlock_irq!(State {
+                slots: Slots::new()?,
+                reassembler: KBox::new(Reassembler::new(), GFP_KERNEL)?,
+                event_reassembler: KBox::new(Reassembler::new(), GFP_KERNEL)?,
+                link: LinkCounters::default(),
+                shut: false,
+            }),
+            replied <- new_condvar!(),
+            events <- new_owned_work!(EventRouter::new()),
+        }? Error)
+    }
+
+    /// The event router, for subscriptions and counters.
+    pub(crate) fn events(&self) -> &EventRouter {
+        self.events.handler()
+    }
+
+    /// Bytes from an IN pipe, or its failure. Interrupt context. Returns
+    /// whether to keep reading: not after `stop_on`, nor after shutdown.
+    pub(crate) fn received(&self, stream: Stream, result: Result<&[u8]>, stop_on: Error) -> bool {
+        let mut st = self.state.lock();
+        let data = match result {
+            Ok(data) => data,
+            Err(e) => {
+                st.link.rx_errors += 1;
+                return e != stop_on && !st.shut;
+            }
+        };
+        let router = self.events.handler();
+        let mut queued = false;
+        let State {
+            slots,
+            reassembler,
+            event_reassembler,
+            link,
+            ..
+        } = &mut *st;
+        let reassembler = match stream {
+            Stream::Bulk => reassembler,
+            Stream::Events => event_reassembler,
+        };
+        reassembler.feed(data, &mut |item| match item {
+            Item::Frame(h, payload) if h.kind == Kind::Event => {
+                link.events += 1;
+                queued |= router.push(h.opcode, payload);
+            }
+            Item::Frame(h, payload) => {
+                slots.complete(&h, payload);
+            }
+            Item::Garbage(n, _) => link.garbage += n as u64,
+        });
+        let again = !st.shut;
+        drop(st);
+        self.replied.notify_all();
+        if queued {
+            self.events.queue();
+        }
+        again
+    }
+
+    /// An OUT transfer of `frame` failed with `e`: its request fails now.
+    /// Any context.
+    pub(crate) fn send_failed(&self, frame: &[u8], e: Error) {
+        let mut st = self.state.lock();
+        st.link.tx_errors += 1;
+        if let Ok(h) = Header::decode(frame) {
+            st.slots.fail(Tag::from_wire(h.tag), e);
+        }
+        drop(st);
+        self.replied.notify_all();
+    }
+
+    /// Sends `opcode` with `payload` through `send` and waits up to
+    /// `timeout_ms` for the reply, whose payload may be up to `max_reply`
+    /// bytes (a longer one fails with `EPROTO`). Sleeps.
+    pub(crate) fn call(
+        &self,
+        opcode: u16,
+        payload: &[u8],
+        max_reply: usize,
+        timeout_ms: u32,
+        send: impl FnOnce(KVec<u8>) -> Result,
+    ) -> Result<Reply> {
+        if payload.len() > MAX_PAYLOAD || max_reply > MAX_PAYLOAD {
+            return Err(EMSGSIZE);
+        }
+        let mut timeout = msecs_to_jiffies(timeout_ms);
+        let mut reply = KVec::with_capacity(max_reply.max(1), GFP_KERNEL)?;
+        let mut frame = KVec::from_elem(0u8, HEADER_LEN + payload.len(), GFP_KERNEL)?;
+
+        // Take a slot, waiting for one if all are in flight.
+        let mut st = self.state.lock();
+        let tag = loop {
+            if st.shut {
+                return Err(ENODEV);
+            }
+            match st.slots.reserve(opcode, reply) {
+                Ok(tag) => break tag,
+                Err(back) => reply = back,
+            }
+            match self.replied.wait_interruptible_timeout(&mut st, timeout) {
+                CondVarTimeoutResult::Woken { jiffies } => timeout = jiffies,
+                CondVarTimeoutResult::Timeout => return Err(ETIMEDOUT),
+                CondVarTimeoutResult::Signal { .. } => return Err(ERESTARTSYS),
+            }
+        };
+        drop(st);
+
+        let n = encode_frame(Kind::Request, opcode, 0, tag.to_wire(), payload, &mut frame)
+            .ok_or(EMSGSIZE)?;
+        frame.truncate(n);
+        if let Err(e) = send(frame) {
+            let mut st = self.state.lock();
+            st.slots.fail(tag, e);
+            let _ = st.slots.take(tag);
+            let shut = st.shut;
+            drop(st);
+            self.replied.notify_all();
+            return Err(if shut { ENODEV } else { e });
+        }
+
+        let result = self.wait_reply(tag, timeout);
+        // A slot was freed: callers waiting for one may go on.
+        self.replied.notify_all();
+        result
+    }
+
+    fn wait_reply(&self, tag: Tag, mut timeout: Jiffies) -> Result<Reply> {
+        let mut st = self.state.lock();
+        loop {
+            if let Some(outcome) = st.slots.take(tag) {
+                let (status, data) = outcome?;
+                return Ok(Reply {
+                    status: Status::from_wire(status),
+                    data,
+                });
+            }
+            match self.replied.wait_interruptible_timeout(&mut st, timeout) {
+                CondVarTimeoutResult::Woken { jiffies } => timeout = jiffies,
+                CondVarTimeoutResult::Timeout => {
+                    if let Some(outcome) = st.slots.take(tag) {
+                        let (status, data) = outcome?;
+                        return Ok(Reply {
+                            status: Status::from_wire(status),
+                            data,
+                        });
+                    }
+                    st.slots.abandon(tag, true);
+                    return Err(ETIMEDOUT);
+                }
+                CondVarTimeoutResult::Signal { .. } => {
+                    st.slots.abandon(tag, false);
+                    return Err(ERESTARTSYS);
+                }
+            }
+        }
+    }
+
+    /// Fails every request in flight and every later one with `ENODEV` and
+    /// wakes every waiter. The caller stops the IN pipe next, then calls
+    /// [`Self::stop_events`].
+    pub(crate) fn shutdown(&self) {
+        {
+            let mut st = self.state.lock();
+            st.shut = true;
+            st.slots.fail_all(ENODEV);
+        }
+        self.replied.notify_all();
+    }
+
+    /// Waits for event delivery in progress to finish, once nothing can
+    /// queue events any more. Sleeps.
+    pub(crate) fn stop_events(&self) {
+        self.events.cancel_sync();
+    }
+
+    /// Requests in flight, and the counters.
+    pub(crate) fn stats(&self) -> (usize, Counters, LinkCounters) {
+        let st = self.state.lock();
+        (st.slots.in_flight(), st.slots.counters, st.link)
+    }
+}
+
+#[kunit_tests(rpbridge_core_exchange)]
+mod tests {
+    //! The exchange against a mock endpoint: `send` closures play the
+    //! device, answering, staying silent or answering wrongly.
+
+    use super::*;
+    use crate::events::EventHandler;
+    use core::sync::atomic::{AtomicU32, Ordering};
+    use kernel::{
+        sync::{Arc, Completion},
+        time::{delay::fsleep, Delta},
+        workqueue,
+    };
+    use rpbridge_shim::work::WorkHandler;
+
+    const OP: u16 = 0x0001;
+    const TIMEOUT_MS: u32 = 1000;
+
+    fn exchange() -> Result<Arc<Exchange>> {
+        Arc::pin_init(Exchange::new(), GFP_KERNEL)
+    }
+
+    /// The reply frame a device would send to `request`.
+    fn reply_to(request: &[u8], status: u16, payload: &[u8]) -> Result<KVec<u8>> {
+        let h = Header::decode(request).map_err(|_| EINVAL)?;
+        let mut out = KVec::from_elem(0u8, HEADER_LEN + payload.len(), GFP_KERNEL)?;
+        let n =
+            encode_frame(Kind::Reply, h.opcode, status, h.tag, payload, &mut out).ok_or(EINVAL)?;
+        out.truncate(n);
+        Ok(out)
+    }
+
+    fn event_frame(opcode: u16, payload: &[u8]) -> Result<KVec<u8>> {
+        let mut out = KVec::from_elem(0u8, HEADER_LEN + payload.len(), GFP_KERNEL)?;
+        let n = encode_frame(Kind::Event, opcode, 0, 0, payload, &mut out).ok_or(EINVAL)?;
+        out.truncate(n);
+        Ok(out)
+    }
+
+    #[test]
+    fn reply_in_one_chunk_is_delivered() -> Result {
+        let ex = exchange()?;
+        let r = ex.call(OP, b"abc", 8, TIMEOUT_MS, |frame| {
+            ex.received(Stream::Bulk, Ok(&reply_to(&frame, 0, b"xyz")?), EPIPE);
+            Ok(())
+        })?;
+        assert_eq!(r.ok()?.as_slice(), b"xyz");
+        assert_eq!(ex.stats().0, 0);
+        Ok(())
+    }
+
+    #[test]
+    fn reply_byte_by_byte_after_garbage_is_delivered() -> Result {
+        let ex = exchange()?;
+        let r = ex.call(OP, b"", 8, TIMEOUT_MS, |frame| {
+            ex.received(Stream::Bulk, Ok(b"\x00\x13garbage"), EPIPE);
+            for b in reply_to(&frame, 0, b"12345678")?.iter() {
+                ex.received(Stream::Bulk, Ok(core::slice::from_ref(b)), EPIPE);
+            }
+            Ok(())
+        })?;
+        assert_eq!(r.ok()?.as_slice(), b"12345678");
+        assert_eq!(ex.stats().2.garbage, 9);
+        Ok(())
+    }
+
+    #[test]
+    fn error_status_maps_to_errno() -> Result {
+        let ex = exchange()?;
+        let r = ex.call(OP, b"", 8, TIMEOUT_MS, |frame| {
+            ex.received(
+                Stream::Bulk,
+                Ok(&reply_to(&frame, Status::Nak.to_wire(), b"")?),
+                EPIPE,
+            );
+            Ok(())
+        })?;
+        assert_eq!(r.ok().err(), Some(ENXIO));
+        Ok(())
+    }
+
+    #[test]
+    fn silent_device_times_out_and_late_reply_is_dropped() -> Result {
+        let ex = exchange()?;
+        let mut sent = KVec::new();
+        let r = ex.call(OP, b"1", 8, 20, |frame| {
+            sent = frame;
+            Ok(())
+        });
+        assert_eq!(r.err(), Some(ETIMEDOUT));
+        assert_eq!(ex.stats().0, 0);
+        // The late reply reaches nobody, not even the next request in the
+        // same slot, which gets its own reply.
+        let late = reply_to(&sent, 0, b"old")?;
+        let r = ex.call(OP, b"2", 8, TIMEOUT_MS, |frame| {
+            ex.received(Stream::Bulk, Ok(&late), EPIPE);
+            ex.received(Stream::Bulk, Ok(&reply_to(&frame, 0, b"new")?), EPIPE);
+            Ok(())
+        })?;
+        assert_eq!(r.ok()?.as_slice(), b"new");
+        let (_, c, _) = ex.stats();
+        assert_eq!(c.timeouts, 1);
+        assert_eq!(c.late, 1);
+        Ok(())
+    }
+
+    #[test]
+    fn oversized_reply_fails_with_eproto() -> Result {
+        let ex = exchange()?;
+        let r = ex.call(OP, b"", 2, TIMEOUT_MS, |frame| {
+            ex.received(Stream::Bulk, Ok(&reply_to(&frame, 0, b"too long")?), EPIPE);
+            Ok(())
+        });
+        assert_eq!(r.err(), Some(EPROTO));
+        assert_eq!(ex.stats().0, 0);
+        Ok(())
+    }
+
+    #[test]
+    fn send_failure_fails_the_call_and_frees_the_slot() -> Result {
+        let ex = exchange()?;
+        let r = ex.call(OP, b"", 8, TIMEOUT_MS, |_| Err(EPIPE));
+        assert_eq!(r.err(), Some(EPIPE));
+        assert_eq!(ex.stats().0, 0);
+        Ok(())
+    }
+
+    #[test]
+    fn tx_error_after_submission_fails_the_call() -> Result {
+        let ex = exchange()?;
+        let r = ex.call(OP, b"", 8, TIMEOUT_MS, |frame| {
+            ex.send_failed(&frame, EPROTO);
+            Ok(())
+        });
+        assert_eq!(r.err(), Some(EPROTO));
+        assert_eq!(ex.stats().2.tx_errors, 1);
+        Ok(())
+    }
+
+    #[test]
+    fn shutdown_wakes_a_waiter_with_enodev() -> Result {
+        let ex = exchange()?;
+        let done = Arc::pin_init(Completion::new(), GFP_KERNEL)?;
+        let (ex2, done2) = (ex.clone(), done.clone());
+        workqueue::system()
+            .try_spawn(GFP_KERNEL, move || {
+                fsleep(Delta::from_millis(20));
+                ex2.shutdown();
+                done2.complete_all();
+            })
+            .map_err(|_| ENOMEM)?;
+        // The device never answers; without the shutdown this would wait
+        // ten seconds.
+        let r = ex.call(OP, b"", 8, 10_000, |_| Ok(()));
+        done.wait_for_completion();
+        assert_eq!(r.err(), Some(ENODEV));
+        assert_eq!(
+            ex.call(OP, b"", 8, TIMEOUT_MS, |_| Ok(())).err(),
+            Some(ENODEV)
+        );
+        Ok(())
+    }
+
+    #[pin_data]
+    struct Recorder {
+        calls: AtomicU32,
+        last_len: AtomicU32,
+        #[pin]
+        seen: Completion,
+    }
+
+    impl EventHandler for Recorder {
+        fn event(&self, opcode: u16, payload: &[u8]) {
+            if opcode == 0x8101 && payload.first() == Some(&2) {
+                self.last_len.store(payload.len() as u32, Ordering::Relaxed);
+            }
+            self.calls.fetch_add(1, Ordering::Relaxed);
+            self.seen.complete_all();
+        }
+    }
+
+    #[test]
+    fn events_reach_their_instance_only() -> Result {
+        let ex = exchange()?;
+        let rec = Arc::pin_init(
+            pin_init!(Recorder {
+                calls: AtomicU32::new(0),
+                last_len: AtomicU32::new(0),
+                seen <- Completion::new(),
+            }),
+            GFP_KERNEL,
+        )?;
+        // GPIO (function 1) instance 2.
+        let id = ex.events().subscribe(1, 2, rec.clone())?;
+        assert_eq!(ex.events().subscribe(1, 2, rec.clone()).err(), Some(EBUSY));
+        // Another instance, another function: not for this subscriber.
+        ex.received(Stream::Bulk, Ok(&event_frame(0x8101, &[3, 0, 0])?), EPIPE);
+        ex.received(Stream::Bulk, Ok(&event_frame(0x8501, &[2, 0, 0])?), EPIPE);
+        ex.received(
+            Stream::Bulk,
+            Ok(&event_frame(0x8101, &[2, 7, 7, 7])?),
+            EPIPE,
+        );
+        rec.seen.wait_for_completion();
+        ex.stop_events();
+        assert_eq!(rec.calls.load(Ordering::Relaxed), 1);
+        assert_eq!(rec.last_len.load(Ordering::Relaxed), 4);
+        let c = ex.events().counters();
+        assert_eq!(c.delivered, 1);
+        assert_eq!(c.unrouted, 2);
+        // After unsubscribing, nothing more arrives.
+        ex.events().unsubscribe(id);
+        ex.received(Stream::Bulk, Ok(&event_frame(0x8101, &[2, 1])?), EPIPE);
+        // Deliver now rather than wait for the work item.
+        WorkHandler::run(ex.events());
+        ex.stop_events();
+        assert_eq!(rec.calls.load(Ordering::Relaxed), 1);
+        assert_eq!(ex.events().counters().unrouted, 3);
+        Ok(())
+    }
+
+    #[test]
+    fn event_queue_wraps_and_overflows_cleanly() -> Result {
+        let mut q = crate::events::EventQueue::new()?;
+        let mut out = KVec::from_elem(0u8, MAX_PAYLOAD, GFP_KERNEL)?;
+        let block = KVec::from_elem(0x5au8, 4000, GFP_KERNEL)?;
+        let mut pushed = 0;
+        while q.push(0x8501, &block) {
+            pushed += 1;
+        }
+        assert_eq!(pushed, 16);
+        // Drain half, refill across the end of the ring, drain all.
+        for _ in 0..8 {
+            assert_eq!(q.pop(&mut out), Some((0x8501, 4000)));
+        }
+        for i in 0..8u8 {
+            let small = [i; 27];
+            assert!(q.push(0x8101, &small));
+        }
+        for _ in 0..8 {
+            assert_eq!(q.pop(&mut out), Some((0x8501, 4000)));
+            assert!(out[..4000].iter().all(|&b| b == 0x5a));
+        }
+        for i in 0..8u8 {
+            assert_eq!(q.pop(&mut out), Some((0x8101, 27)));
+            assert!(out[..27].iter().all(|&b| b == i));
+        }
+        assert!(q.is_empty());
+        Ok(())
+    }
+}
