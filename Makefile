@@ -23,4 +23,4 @@ modules:
 clean:
 	rm -rf out target
 	rm -f *.ko *.o *.mod *.mod.c .*.cmd Module.symvers modules.order
-	find rpbridge-* rust-bindings-shim tools/test-modules \( -name '*.o' -o -name '*.rmeta' -o -name '.*.cmd' -o -name '*.ko' -o -name '*.mod*' \) -delete
+	find rpbridge-* rust-bindings-shim tools/test-modules \( -name '*.o' -o -name '*.rmeta' -o -name '.*.cmd' -o -name '*.ko' -o -name '*.mod*' -o -name bindings_generated.rs \) -delete
