@@ -81,9 +81,7 @@ impl FunctionDevice {
         msg: &M,
         max_reply: usize,
     ) -> Result<Reply> {
-        let mut payload = KVec::from_elem(0u8, MAX_PAYLOAD, GFP_KERNEL)?;
-        let n = msg.encode_to(&mut payload).map_err(|_| EINVAL)?;
-        self.transport.call(opcode, &payload[..n], max_reply)
+        send(&self.transport, opcode, msg, max_reply)
     }
 
     /// [`FunctionDevice::request`], with a non-`Ok` status turned into its
@@ -95,6 +93,15 @@ impl FunctionDevice {
         max_reply: usize,
     ) -> Result<KVec<u8>> {
         self.request(opcode, msg, max_reply)?.ok()
+    }
+
+    /// An owned handle for sending requests, for objects a subsystem keeps
+    /// beyond a borrow of the device (a gpio_chip's operations, say). After
+    /// unplug its calls fail with `ENODEV`, like this device's.
+    pub fn client(&self) -> Client {
+        Client {
+            transport: self.transport.clone(),
+        }
     }
 
     /// Delivers this instance's events to `handler` until the returned
@@ -111,6 +118,45 @@ impl FunctionDevice {
             transport: self.transport.clone(),
             id,
         })
+    }
+}
+
+fn send<'a, M: Message<'a>>(
+    transport: &Transport,
+    opcode: u16,
+    msg: &M,
+    max_reply: usize,
+) -> Result<Reply> {
+    let mut payload = KVec::from_elem(0u8, MAX_PAYLOAD, GFP_KERNEL)?;
+    let n = msg.encode_to(&mut payload).map_err(|_| EINVAL)?;
+    transport.call(opcode, &payload[..n], max_reply)
+}
+
+/// Sends requests to a bridge; see [`FunctionDevice::client`].
+#[derive(Clone)]
+pub struct Client {
+    transport: Arc<Transport>,
+}
+
+impl Client {
+    /// As [`FunctionDevice::request`].
+    pub fn request<'a, M: Message<'a>>(
+        &self,
+        opcode: u16,
+        msg: &M,
+        max_reply: usize,
+    ) -> Result<Reply> {
+        send(&self.transport, opcode, msg, max_reply)
+    }
+
+    /// As [`FunctionDevice::request_ok`].
+    pub fn request_ok<'a, M: Message<'a>>(
+        &self,
+        opcode: u16,
+        msg: &M,
+        max_reply: usize,
+    ) -> Result<KVec<u8>> {
+        self.request(opcode, msg, max_reply)?.ok()
     }
 }
 

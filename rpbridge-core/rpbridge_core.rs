@@ -33,6 +33,7 @@ mod transport;
 pub mod protocol;
 
 pub use client::{
+    Client,
     EventSubscription,
     FunctionData,
     FunctionDevice, //

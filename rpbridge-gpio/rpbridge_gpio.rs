@@ -3,22 +3,82 @@
 //! rpbridge-gpio: the RPBridge's GPIO lines as a gpio_chip with interrupts.
 //!
 //! Binds the `rpbridge_core.gpio` auxiliary devices that rpbridge-core
-//! creates, one per function instance the bridge reports, and is loaded by
-//! udev through their modalias. This version binds and reports the device;
-//! it does not register with its subsystem yet.
+//! creates, one per GPIO function instance, and is loaded by udev through
+//! their modalias. Each becomes a gpio_chip labelled
+//! `rpbridge-<serial>-gpio<instance>`, with the line names the bridge
+//! reports.
+//!
+//! What the hardware and the link impose:
+//! - Every operation is a USB round trip: the chip sleeps (`can_sleep`).
+//!   Reading or driving several lines at once is one request.
+//! - Lines the bridge gives to I2C, SPI or the ADC are outside its valid
+//!   mask: gpiolib shows them as unavailable and refuses to request them.
+//! - Interrupts are nested in process context: the bridge reports fired
+//!   lines in events, which rpbridge-core delivers from a work item. Edges
+//!   need no request to re-arm; levels are unmasked again after their
+//!   handlers ran (see `irq.rs`).
+//! - Bias, open-drain and open-source drive and debounce are set on the
+//!   bridge, if its capabilities say it can; otherwise `ENOTSUPP`, and
+//!   gpiolib emulates open drain and source.
+
+mod irq;
+mod lines;
 
 use kernel::{
     auxiliary,
-    device::Core,
+    device::{
+        Core,
+        Device, //
+    },
     driver,
+    new_mutex,
     prelude::*,
-    str::BStr,
+    str::{
+        BStr,
+        CString, //
+    },
+    sync::Arc,
     InPlaceModule, //
+};
+use rpbridge_core::{
+    protocol::{
+        caps::{
+            gpio_features,
+            Function, //
+        },
+        gpio::{
+            Names,
+            NamesRequest,
+            NAME_MAX, //
+        },
+        opcode,
+        wire::Message, //
+    },
+    EventSubscription,
+    FunctionData, //
+};
+use rpbridge_shim::gpio::{
+    ChipConfig,
+    Registration, //
+};
+
+use crate::{
+    irq::{
+        Bank,
+        IrqShadow,
+        IrqState, //
+    },
+    lines::Lines,
 };
 
 const MODULE_NAME: &CStr = <LocalModule as kernel::ModuleMetadata>::NAME;
 
-struct Driver;
+/// A bound GPIO function instance. Fields drop in order: the event
+/// subscription first, so no event handler runs while the chip goes away.
+struct Driver {
+    _events: EventSubscription,
+    _bank: Arc<Bank>,
+}
 
 kernel::auxiliary_device_table!(
     AUX_TABLE,
@@ -35,15 +95,97 @@ impl auxiliary::Driver for Driver {
         adev: &'bound auxiliary::Device<Core<'_>>,
         _info: &'bound Self::IdInfo,
     ) -> impl PinInit<Self, Error> + 'bound {
-        let function = adev.registration_data::<rpbridge_core::FunctionData>()?;
-        dev_info!(
-            adev,
-            "gpio instance {} of bridge {}: {:?}\n",
-            function.instance(),
+        Self::bind(adev)
+    }
+}
+
+impl Driver {
+    fn bind(adev: &auxiliary::Device<Core<'_>>) -> Result<Self> {
+        let function = adev.registration_data::<FunctionData>()?;
+        let dev: &Device = adev.as_ref();
+        let Function::Gpio(caps) = *function.caps() else {
+            dev_err!(dev, "not a GPIO function: {:?}\n", function.caps());
+            return Err(ENODEV);
+        };
+        if caps.lines == 0 || caps.lines > 64 {
+            dev_err!(
+                dev,
+                "bridge reports {} GPIO lines (1-64 supported)\n",
+                caps.lines
+            );
+            return Err(ENODEV);
+        }
+        let instance = function.instance();
+
+        // Line names, all in one request.
+        let req = NamesRequest {
+            instance,
+            first: 0,
+            count: caps.lines,
+        };
+        let data = function.request_ok(
+            opcode::GPIO_GET_NAMES,
+            &req,
+            usize::from(caps.lines) * (NAME_MAX + 1),
+        )?;
+        let names = Names::decode(&data).map_err(|_| EPROTO)?;
+        let mut list: KVec<&[u8]> = KVec::with_capacity(usize::from(caps.lines), GFP_KERNEL)?;
+        for n in names.iter().take(usize::from(caps.lines)) {
+            list.push(n, GFP_KERNEL)?;
+        }
+        while list.len() < usize::from(caps.lines) {
+            list.push(b"", GFP_KERNEL)?;
+        }
+
+        let lines = Arc::pin_init(
+            try_pin_init!(Lines {
+                dev: dev.into(),
+                client: function.client(),
+                instance,
+                caps,
+                shadow: IrqShadow::new(),
+                sent <- new_mutex!(IrqState::new()),
+            }? Error),
+            GFP_KERNEL,
+        )?;
+        let label = CString::try_from_fmt(fmt!(
+            "rpbridge-{}-gpio{}",
             BStr::from_bytes(function.serial()),
-            function.caps()
+            instance
+        ))?;
+        let all = if caps.lines == 64 {
+            u64::MAX
+        } else {
+            (1u64 << caps.lines) - 1
+        };
+        let valid_mask = caps.valid_mask & all;
+        let irq = caps.features & gpio_features::IRQ != 0;
+        let chip = Registration::new(
+            adev.as_ref(),
+            &<LocalModule as kernel::ModuleMetadata>::THIS_MODULE,
+            lines.clone(),
+            &ChipConfig {
+                label: &label,
+                ngpio: u16::from(caps.lines),
+                names: &list,
+                valid_mask,
+                irq,
+            },
+        )?;
+        let bank = Arc::new(Bank::new(chip, lines), GFP_KERNEL)?;
+        let events = function.subscribe(bank.clone())?;
+        dev_info!(
+            dev,
+            "{}: {} lines, {} usable, interrupts {}\n",
+            &*label,
+            caps.lines,
+            valid_mask.count_ones(),
+            if irq { "yes" } else { "no" }
         );
-        Ok(Self)
+        Ok(Driver {
+            _events: events,
+            _bank: bank,
+        })
     }
 }
 

@@ -1,0 +1,193 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The GPIO lines of one function instance: the `gpio_chip` operations,
+//! each one request to the bridge, and the interrupt state the irq chip
+//! records and sends (see [`crate::irq`]).
+
+use kernel::{
+    device::Device,
+    prelude::*,
+    sync::{
+        aref::ARef,
+        Mutex, //
+    },
+};
+use rpbridge_core::{
+    protocol::{
+        caps::{gpio_features, GpioCaps},
+        gpio::{
+            Config, Direction, Level, Levels, Line, LineValue, Lines as LineSet, SetConfig,
+            SetMultiple,
+        },
+        opcode,
+        wire::Message, //
+    },
+    Client, //
+};
+use rpbridge_shim::gpio::{
+    GpioOps,
+    IrqTrigger,
+    LineConfig,
+    LineDirection, //
+};
+
+use crate::irq::{IrqSent, IrqShadow};
+
+/// Replies of the GPIO requests are a few bytes; this bounds them.
+const SMALL_REPLY: usize = 16;
+
+/// One GPIO function instance of a bridge.
+#[pin_data]
+pub(crate) struct Lines {
+    pub(crate) dev: ARef<Device>,
+    pub(crate) client: Client,
+    pub(crate) instance: u8,
+    pub(crate) caps: GpioCaps,
+    /// What the irq core asked for (mask, triggers), recorded in atomic
+    /// context.
+    pub(crate) shadow: IrqShadow,
+    /// What the bridge was last told; serialises updates.
+    #[pin]
+    pub(crate) sent: Mutex<IrqSent>,
+}
+
+impl Lines {
+    fn line(&self, offset: u32) -> Result<u8> {
+        let line = u8::try_from(offset).map_err(|_| EINVAL)?;
+        if line >= self.caps.lines || self.caps.valid_mask & (1 << line) == 0 {
+            return Err(EINVAL);
+        }
+        Ok(line)
+    }
+
+    fn at(&self, offset: u32) -> Result<Line> {
+        Ok(Line {
+            instance: self.instance,
+            line: self.line(offset)?,
+        })
+    }
+
+    /// Sends a request whose reply carries `R`.
+    pub(crate) fn query<'a, M: Message<'a>, R: for<'b> Message<'b>>(
+        &self,
+        op: u16,
+        msg: &M,
+    ) -> Result<R> {
+        let data = self.client.request_ok(op, msg, SMALL_REPLY)?;
+        R::decode(&data).map_err(|_| EPROTO)
+    }
+
+    /// Sends a request whose reply is empty.
+    pub(crate) fn command<'a, M: Message<'a>>(&self, op: u16, msg: &M) -> Result {
+        self.client.request_ok(op, msg, 0).map(|_| ())
+    }
+
+    fn has(&self, feature: u8) -> bool {
+        self.caps.features & feature != 0
+    }
+}
+
+#[vtable]
+impl GpioOps for Lines {
+    fn get_direction(&self, offset: u32) -> Result<LineDirection> {
+        let d: Direction = self.query(opcode::GPIO_GET_DIRECTION, &self.at(offset)?)?;
+        Ok(if d.output {
+            LineDirection::Output
+        } else {
+            LineDirection::Input
+        })
+    }
+
+    fn direction_input(&self, offset: u32) -> Result {
+        self.command(opcode::GPIO_DIRECTION_INPUT, &self.at(offset)?)
+    }
+
+    fn direction_output(&self, offset: u32, value: bool) -> Result {
+        let msg = LineValue {
+            instance: self.instance,
+            line: self.line(offset)?,
+            value,
+        };
+        self.command(opcode::GPIO_DIRECTION_OUTPUT, &msg)
+    }
+
+    fn get(&self, offset: u32) -> Result<bool> {
+        let l: Level = self.query(opcode::GPIO_GET, &self.at(offset)?)?;
+        Ok(l.value)
+    }
+
+    fn set(&self, offset: u32, value: bool) -> Result {
+        let msg = LineValue {
+            instance: self.instance,
+            line: self.line(offset)?,
+            value,
+        };
+        self.command(opcode::GPIO_SET, &msg)
+    }
+
+    fn get_multiple(&self, mask: u64) -> Result<u64> {
+        let msg = LineSet {
+            instance: self.instance,
+            mask: mask & self.caps.valid_mask,
+        };
+        let l: Levels = self.query(opcode::GPIO_GET_MULTIPLE, &msg)?;
+        Ok(l.values)
+    }
+
+    fn set_multiple(&self, mask: u64, bits: u64) -> Result {
+        let msg = SetMultiple {
+            instance: self.instance,
+            mask: mask & self.caps.valid_mask,
+            values: bits,
+        };
+        self.command(opcode::GPIO_SET_MULTIPLE, &msg)
+    }
+
+    fn set_config(&self, offset: u32, config: LineConfig) -> Result {
+        let (config, feature) = match config {
+            LineConfig::BiasDisable => (Config::BiasDisable, gpio_features::BIAS),
+            LineConfig::PullUp => (Config::PullUp, gpio_features::BIAS),
+            LineConfig::PullDown => (Config::PullDown, gpio_features::BIAS),
+            LineConfig::PushPull => (Config::PushPull, 0),
+            LineConfig::OpenDrain => (Config::OpenDrain, gpio_features::OPEN_DRAIN),
+            LineConfig::OpenSource => (Config::OpenSource, gpio_features::OPEN_SOURCE),
+            LineConfig::Debounce(us) => {
+                if us > self.caps.max_debounce_us {
+                    return Err(EINVAL);
+                }
+                (Config::Debounce(us), gpio_features::DEBOUNCE)
+            }
+        };
+        if feature != 0 && !self.has(feature) {
+            return Err(ENOTSUPP);
+        }
+        let msg = SetConfig {
+            instance: self.instance,
+            line: self.line(offset)?,
+            config,
+        };
+        self.command(opcode::GPIO_SET_CONFIG, &msg)
+    }
+
+    fn irq_set_type(&self, offset: u32, trigger: IrqTrigger) -> Result {
+        let line = self.line(offset)?;
+        self.shadow.set_trigger(line, trigger);
+        Ok(())
+    }
+
+    fn irq_mask(&self, offset: u32) {
+        if let Ok(line) = self.line(offset) {
+            self.shadow.set_masked(line, true);
+        }
+    }
+
+    fn irq_unmask(&self, offset: u32) {
+        if let Ok(line) = self.line(offset) {
+            self.shadow.set_masked(line, false);
+        }
+    }
+
+    fn irq_bus_sync_unlock(&self) {
+        crate::irq::sync(self);
+    }
+}
