@@ -15,6 +15,10 @@
 use kernel::{
     prelude::*,
     sync::Arc,
+    time::{
+        Instant,
+        Monotonic, //
+    },
     types::CovariantForLt, //
 };
 
@@ -24,6 +28,7 @@ use crate::{
     protocol::{
         caps::Function,
         frame::MAX_PAYLOAD,
+        tag::Tag,
         wire::Message, //
     },
     transport::Transport,
@@ -157,6 +162,60 @@ impl Client {
         max_reply: usize,
     ) -> Result<KVec<u8>> {
         self.request(opcode, msg, max_reply)?.ok()
+    }
+
+    /// Sends `msg` as an `opcode` request without waiting for the reply,
+    /// so that several requests can be in flight from one caller (long
+    /// transfers split into pieces keep the link busy). The bridge
+    /// executes requests in the order they were submitted. Waits only if
+    /// all of the transport's slots are in flight.
+    pub fn submit<'a, M: Message<'a>>(
+        &self,
+        opcode: u16,
+        msg: &M,
+        max_reply: usize,
+    ) -> Result<Pending> {
+        let mut payload = KVec::from_elem(0u8, MAX_PAYLOAD, GFP_KERNEL)?;
+        let n = msg.encode_to(&mut payload).map_err(|_| EINVAL)?;
+        let (tag, started) = self.transport.submit(opcode, &payload[..n], max_reply)?;
+        Ok(Pending {
+            transport: self.transport.clone(),
+            tag,
+            started,
+            waited: false,
+        })
+    }
+}
+
+/// A request submitted with [`Client::submit`] whose reply has not been
+/// taken. [`Pending::wait`] takes it; dropping a `Pending` gives the
+/// request up (its reply, if it comes, is dropped as late).
+pub struct Pending {
+    transport: Arc<Transport>,
+    tag: Tag,
+    started: Instant<Monotonic>,
+    waited: bool,
+}
+
+impl Pending {
+    /// Waits for the reply, at most the module's `timeout_ms` after the
+    /// request was submitted. Sleeps.
+    pub fn wait(mut self) -> Result<Reply> {
+        self.waited = true;
+        self.transport.wait(self.tag, self.started)
+    }
+
+    /// [`Pending::wait`], with a non-`Ok` status turned into its errno.
+    pub fn wait_ok(self) -> Result<KVec<u8>> {
+        self.wait()?.ok()
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        if !self.waited {
+            self.transport.abandon(self.tag);
+        }
     }
 }
 

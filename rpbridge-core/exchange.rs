@@ -23,7 +23,9 @@ use kernel::{
     },
     time::{
         msecs_to_jiffies,
-        Jiffies, //
+        Instant,
+        Jiffies,
+        Monotonic, //
     },
 };
 use rpbridge_shim::{
@@ -189,6 +191,22 @@ impl Exchange {
         timeout_ms: u32,
         send: impl FnOnce(KVec<u8>) -> Result,
     ) -> Result<Reply> {
+        let started = Instant::<Monotonic>::now();
+        let tag = self.submit(opcode, payload, max_reply, timeout_ms, send)?;
+        self.wait(tag, started, timeout_ms)
+    }
+
+    /// The first half of [`Self::call`]: takes a slot (waiting up to
+    /// `timeout_ms` for one) and sends the request; returns its tag for
+    /// [`Self::wait`] or [`Self::abandon`], one of which must follow.
+    pub(crate) fn submit(
+        &self,
+        opcode: u16,
+        payload: &[u8],
+        max_reply: usize,
+        timeout_ms: u32,
+        send: impl FnOnce(KVec<u8>) -> Result,
+    ) -> Result<Tag> {
         if payload.len() > MAX_PAYLOAD || max_reply > MAX_PAYLOAD {
             return Err(EMSGSIZE);
         }
@@ -226,11 +244,34 @@ impl Exchange {
             self.replied.notify_all();
             return Err(if shut { ENODEV } else { e });
         }
+        Ok(tag)
+    }
 
-        let result = self.wait_reply(tag, timeout);
+    /// The second half of [`Self::call`]: waits for the reply of `tag`,
+    /// submitted at `started`, until `timeout_ms` after `started`.
+    pub(crate) fn wait(
+        &self,
+        tag: Tag,
+        started: Instant<Monotonic>,
+        timeout_ms: u32,
+    ) -> Result<Reply> {
+        let spent = u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX);
+        let left = msecs_to_jiffies(timeout_ms.saturating_sub(spent)).max(1);
+        let result = self.wait_reply(tag, left);
         // A slot was freed: callers waiting for one may go on.
         self.replied.notify_all();
         result
+    }
+
+    /// Gives up a submitted request without waiting: its slot is freed and
+    /// a reply that still comes is dropped as late.
+    pub(crate) fn abandon(&self, tag: Tag) {
+        let mut st = self.state.lock();
+        if st.slots.take(tag).is_none() {
+            st.slots.abandon(tag, false);
+        }
+        drop(st);
+        self.replied.notify_all();
     }
 
     fn wait_reply(&self, tag: Tag, mut timeout: Jiffies) -> Result<Reply> {
@@ -425,6 +466,53 @@ mod tests {
         });
         assert_eq!(r.err(), Some(EPROTO));
         assert_eq!(ex.stats().2.tx_errors, 1);
+        Ok(())
+    }
+
+    #[test]
+    fn pipelined_requests_are_matched_whatever_the_wait_order() -> Result {
+        let ex = exchange()?;
+        let mut frames = KVec::new();
+        let mut tags = KVec::new();
+        for i in 0..3u8 {
+            let tag = ex.submit(OP, &[i], 8, TIMEOUT_MS, |f| {
+                frames.push(f, GFP_KERNEL)?;
+                Ok(())
+            })?;
+            tags.push(tag, GFP_KERNEL)?;
+        }
+        assert_eq!(ex.stats().0, 3);
+        // The device answers all three, in order, after they were all sent.
+        for f in frames.iter() {
+            ex.received(
+                Stream::Bulk,
+                Ok(&reply_to(f, 0, &[f[HEADER_LEN] + 10])?),
+                EPIPE,
+            );
+        }
+        let started = Instant::<Monotonic>::now();
+        for (i, tag) in tags.iter().enumerate().rev() {
+            let r = ex.wait(*tag, started, TIMEOUT_MS)?;
+            assert_eq!(r.ok()?.as_slice(), &[i as u8 + 10]);
+        }
+        assert_eq!(ex.stats().0, 0);
+        Ok(())
+    }
+
+    #[test]
+    fn an_abandoned_request_frees_its_slot_and_its_reply_is_late() -> Result {
+        let ex = exchange()?;
+        let mut sent = KVec::new();
+        let tag = ex.submit(OP, b"", 8, TIMEOUT_MS, |f| {
+            sent = f;
+            Ok(())
+        })?;
+        ex.abandon(tag);
+        ex.received(Stream::Bulk, Ok(&reply_to(&sent, 0, b"x")?), EPIPE);
+        let (in_flight, c, _) = ex.stats();
+        assert_eq!(in_flight, 0);
+        assert_eq!(c.cancelled, 1);
+        assert_eq!(c.late, 1);
         Ok(())
     }
 

@@ -36,7 +36,8 @@ pub use client::{
     Client,
     EventSubscription,
     FunctionData,
-    FunctionDevice, //
+    FunctionDevice,
+    Pending, //
 };
 pub use events::EventHandler;
 pub use exchange::Reply;

@@ -13,6 +13,10 @@ use kernel::{
     device,
     prelude::*,
     sync::Arc,
+    time::{
+        Instant,
+        Monotonic, //
+    },
     usb, //
 };
 use rpbridge_shim::usb::urb::{
@@ -32,7 +36,10 @@ use crate::{
         Reply,
         Stream, //
     },
-    protocol::frame::MAX_FRAME,
+    protocol::{
+        frame::MAX_FRAME,
+        tag::Tag, //
+    },
     slots::Counters,
 };
 
@@ -127,6 +134,34 @@ impl Transport {
             .call(opcode, payload, max_reply, self.timeout_ms, |frame| {
                 self.urbs.send(&self.pipes.out, frame)
             })
+    }
+
+    /// Sends a request without waiting for its reply: returns its tag and
+    /// when it was sent, for [`Transport::wait`] or [`Transport::abandon`].
+    pub(crate) fn submit(
+        &self,
+        opcode: u16,
+        payload: &[u8],
+        max_reply: usize,
+    ) -> Result<(Tag, Instant<Monotonic>)> {
+        let started = Instant::<Monotonic>::now();
+        let tag = self
+            .exchange()
+            .submit(opcode, payload, max_reply, self.timeout_ms, |frame| {
+                self.urbs.send(&self.pipes.out, frame)
+            })?;
+        Ok((tag, started))
+    }
+
+    /// Waits for the reply of a submitted request, at most the module's
+    /// `timeout_ms` after it was sent.
+    pub(crate) fn wait(&self, tag: Tag, started: Instant<Monotonic>) -> Result<Reply> {
+        self.exchange().wait(tag, started, self.timeout_ms)
+    }
+
+    /// Gives up a submitted request.
+    pub(crate) fn abandon(&self, tag: Tag) {
+        self.exchange().abandon(tag)
     }
 
     /// Like [`Transport::call`], mapping a non-`Ok` status to its errno.

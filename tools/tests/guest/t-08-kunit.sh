@@ -36,4 +36,4 @@ EOF2
 }
 
 check_suite rpbridge_core_slots 7
-check_suite rpbridge_core_exchange 10
+check_suite rpbridge_core_exchange 12
