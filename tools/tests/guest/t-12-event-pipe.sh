@@ -10,10 +10,11 @@
 N=500
 
 # The debugfs directory of the bridge on USB interface $1 (a sysfs path).
+# The `interface` file shows the name in Rust's Debug form, in quotes.
 debugfs_of() {
 	for _f in /sys/kernel/debug/rpbridge-*/interface; do
 		[ -f "$_f" ] || continue
-		[ "$(cat "$_f")" = "$(basename "$1")" ] && { dirname "$_f"; return 0; }
+		[ "$(tr -d '"' <"$_f")" = "$(basename "$1")" ] && { dirname "$_f"; return 0; }
 	done
 	return 1
 }
@@ -37,7 +38,8 @@ for pipe in bulk interrupt; do
 	interrupt) want=1 ;;
 	esac
 	expect_eq "$pipe: interrupt IN endpoints on $(basename "$intf")" "$want" "$(interrupt_in_eps "$intf")"
-	dbg=$(debugfs_of "$intf") || fail "$pipe: no debugfs directory for $(basename "$intf")"
+	dbg=$(debugfs_of "$intf") ||
+		fail "$pipe: no debugfs directory for $(basename "$intf"): $(cat /sys/kernel/debug/rpbridge-*/interface)"
 	stat() { sed -n "s/^$1 //p" "$dbg/stats"; }
 	expect_eq "$pipe: events before" 0 "$(stat events)"
 
