@@ -42,6 +42,7 @@ for pipe in bulk interrupt; do
 		fail "$pipe: no debugfs directory for $(basename "$intf"): $(cat /sys/kernel/debug/rpbridge-*/interface)"
 	stat() { sed -n "s/^$1 //p" "$dbg/stats"; }
 	expect_eq "$pipe: events before" 0 "$(stat events)"
+	ping_all 3 || fail "$pipe: pings before the events failed"
 
 	t0=$(date +%s%N)
 	emu_ctl 0 emit-gpio-events "$N"
@@ -61,7 +62,13 @@ for pipe in bulk interrupt; do
 	expect_eq "$pipe: garbage_bytes" 0 "$(stat garbage_bytes)"
 	echo "ok: $N events via $pipe IN in about $ms ms"
 
-	ping_all 10 || fail "$pipe: pings after the events failed"
+	if ! ping_all 10; then
+		cat "$dbg/stats"
+		tail -n 30 "$EMU_LOG_DIR/0.log"
+		sleep 3
+		ping_all 3 && echo "($pipe: pings work again 3 s later)"
+		fail "$pipe: pings after the events failed"
+	fi
 	echo "ok: $pipe: pings work after the events"
 	emu_stop 0
 	wait_for "! bridge_intf $serial" 10 || fail "$pipe: still bound after stop"
