@@ -4,7 +4,7 @@
 # events sent at once (emit-gpio-events) are all received as whole frames
 # (debugfs: events = 500, events_queued + events_overflowed = 500, no
 # garbage bytes), and requests still work afterwards.
-# timeout: 240
+# timeout: 600
 . "$RPB/tools/tests/guest/testlib.sh"
 
 N=500
