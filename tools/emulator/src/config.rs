@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::Parser;
+use clap::{Parser, ValueEnum};
 
 use crate::board::Board;
 
@@ -53,6 +53,20 @@ pub struct Config {
     /// the faults module); created if missing.
     #[arg(long)]
     pub control: Option<PathBuf>,
+    /// Where event frames go: `bulk` (bulk IN, between the replies) or
+    /// `interrupt` (a third endpoint, interrupt IN, that carries events only).
+    #[arg(long, value_enum, default_value_t = EventPipe::Bulk)]
+    pub event_pipe: EventPipe,
+}
+
+/// The pipe the device sends its event frames on.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum EventPipe {
+    /// Bulk IN, the pipe of the replies.
+    #[default]
+    Bulk,
+    /// An interrupt IN endpoint of its own; replies stay on bulk IN.
+    Interrupt,
 }
 
 impl Config {
@@ -108,6 +122,15 @@ mod tests {
         assert!(parse_version("1.2").is_err());
         assert!(parse_version("1.2.3.4").is_err());
         assert!(parse_version("1.2.256").is_err());
+    }
+
+    #[test]
+    fn the_event_pipe_is_bulk_unless_asked_for_interrupt() {
+        let cfg = Config::parse_from(["rpbridge-emulator"]);
+        assert_eq!(cfg.event_pipe, EventPipe::Bulk);
+        let cfg = Config::parse_from(["rpbridge-emulator", "--event-pipe", "interrupt"]);
+        assert_eq!(cfg.event_pipe, EventPipe::Interrupt);
+        assert!(Config::try_parse_from(["rpbridge-emulator", "--event-pipe", "iso"]).is_err());
     }
 
     #[test]

@@ -390,6 +390,32 @@ impl Device {
         }
     }
 
+    /// `count` GPIO interrupt event frames of instance 0, whatever the
+    /// triggers and masks (the `emit-gpio-events` test hook; see
+    /// [`GpioBank::forced_event`]), appended to `out`. `NoSuchInstance`
+    /// without GPIO, `Busy` if no line is valid.
+    pub fn forced_gpio_events(
+        &mut self,
+        count: u32,
+        now_ns: u64,
+        out: &mut Vec<Vec<u8>>,
+    ) -> Result<(), Status> {
+        let g = one(&mut self.gpio, 0)?;
+        for _ in 0..count {
+            let ev = g.forced_event(now_ns).ok_or(Status::Busy)?;
+            let mut body = Vec::new();
+            put(&mut body, &ev)?;
+            out.push(frame(
+                Kind::Event,
+                opcode::EVT_GPIO_IRQ,
+                Status::Ok,
+                0,
+                &body,
+            ));
+        }
+        Ok(())
+    }
+
     /// Event frames due at `now_ns`, appended to `out`.
     pub fn events(&mut self, now_ns: u64, out: &mut Vec<Vec<u8>>) {
         if let Some(g) = &mut self.gpio {
@@ -575,6 +601,31 @@ mod tests {
         );
         let e = gpio::IrqEvent::decode(&ev[0][HEADER_LEN..]).unwrap();
         assert_eq!(e.fired, 0b10);
+    }
+
+    #[test]
+    fn forced_gpio_events_are_valid_frames_with_rising_seq() {
+        let mut dev = device(&[]);
+        let mut ev = Vec::new();
+        dev.forced_gpio_events(3, 42, &mut ev).unwrap();
+        assert_eq!(ev.len(), 3, "all lines masked, yet three events");
+        for (i, f) in ev.iter().enumerate() {
+            let h = Header::decode(f).unwrap();
+            assert_eq!(
+                (h.kind, h.opcode, h.tag, Status::from_wire(h.status)),
+                (Kind::Event, opcode::EVT_GPIO_IRQ, 0, Status::Ok)
+            );
+            assert!(h.payload_ok(&f[HEADER_LEN..]));
+            let e = gpio::IrqEvent::decode(&f[HEADER_LEN..]).unwrap();
+            assert_eq!((e.instance, usize::from(e.seq)), (0, i));
+            assert_eq!(e.fired.count_ones(), 1);
+            assert_eq!(e.timestamp_ns, 42);
+        }
+        let mut none = device(&["--gpio-lines", "0"]);
+        assert_eq!(
+            none.forced_gpio_events(1, 0, &mut ev),
+            Err(Status::NoSuchInstance)
+        );
     }
 
     #[test]

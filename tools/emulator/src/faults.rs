@@ -17,11 +17,22 @@
 //! | `unplug MS`      | leave the bus for MS milliseconds, then come back       |
 //! | `gpio LINE 0/1/z`| something outside drives a GPIO line, or lets go        |
 //! | `clear`          | forget pending reply faults                             |
+//! | `emit-gpio-events N` | send N GPIO interrupt events now (a test hook)      |
 //!
 //! Reply faults are queued in the order given and each applies to as many
-//! replies as it says; events are never faulted.
+//! replies as it says; events are never faulted, on either event pipe
+//! (`--event-pipe`), and `stall` halts bulk IN only.
+//!
+//! `emit-gpio-events N` sends N `EVT_GPIO_IRQ` events of GPIO instance 0 at
+//! once, whatever the lines' triggers and masks, on the configured event
+//! pipe: real payloads, with the bank's sequence numbers, one line bit
+//! fired each (the valid lines in turn), the levels and the current time.
+//! N is 1 to [`MAX_EMIT`].
 
 use std::collections::VecDeque;
+
+/// The most events one `emit-gpio-events` may ask for.
+pub const MAX_EMIT: u32 = 100_000;
 
 /// A fault on replies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,6 +71,8 @@ pub enum Command {
     Gpio(u8, Option<bool>),
     /// Forget pending reply faults.
     Clear,
+    /// Send this many GPIO interrupt events now, whatever the masks.
+    EmitGpioEvents(u32),
 }
 
 fn num<T: std::str::FromStr>(word: Option<&str>, what: &str) -> Result<T, String> {
@@ -107,6 +120,13 @@ impl Command {
                 Command::Gpio(line, level)
             }
             "clear" => Command::Clear,
+            "emit-gpio-events" => {
+                let n: u32 = num(w.next(), "count")?;
+                if !(1..=MAX_EMIT).contains(&n) {
+                    return Err(format!("emit-gpio-events takes 1 to {MAX_EMIT}"));
+                }
+                Command::EmitGpioEvents(n)
+            }
             _ => return Err(format!("unknown command {verb:?}")),
         };
         if w.next().is_some() {
@@ -215,7 +235,22 @@ mod tests {
         );
         assert_eq!(Command::parse("gpio 24 z"), Ok(Command::Gpio(24, None)));
         assert_eq!(Command::parse("unplug 300"), Ok(Command::Unplug(300)));
-        for bad in ["", "drop", "drop x", "drop 1 2", "gpio 3 2", "explode 1"] {
+        assert_eq!(
+            Command::parse("emit-gpio-events 500"),
+            Ok(Command::EmitGpioEvents(500))
+        );
+        for bad in [
+            "",
+            "drop",
+            "drop x",
+            "drop 1 2",
+            "gpio 3 2",
+            "explode 1",
+            "emit-gpio-events",
+            "emit-gpio-events 0",
+            "emit-gpio-events 100001",
+            "emit-gpio-events 2 3",
+        ] {
             assert!(Command::parse(bad).is_err(), "{bad:?}");
         }
     }

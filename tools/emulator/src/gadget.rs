@@ -3,13 +3,20 @@
 //! the bulk endpoints and the [`Link`].
 //!
 //! Descriptors: one vendor-specific interface (class 0xff, subclass 0x52
-//! `'R'`, protocol 0x01) with a bulk OUT and a bulk IN endpoint. The
-//! controller chooses the endpoint addresses; the driver finds them from the
-//! descriptors.
+//! `'R'`, protocol 0x01) with a bulk OUT and a bulk IN endpoint and, with
+//! `--event-pipe interrupt`, an interrupt IN endpoint for the events
+//! (64-byte packets, polled every (micro)frame). The controller chooses the
+//! endpoint addresses; the driver finds them from the descriptors.
 //!
-//! Threads: one reads bulk OUT, one writes bulk IN, one answers FunctionFS
-//! control events, one reads the control FIFO; this one runs the device
-//! (the [`Link`]) and its timers, so the device models need no locking.
+//! usb-gadget 1.3 writes a packet size of 0 into the full-speed descriptor
+//! of every endpoint and lets the controller fill it in, which the gadget
+//! core does for bulk endpoints only: the interrupt endpoint is usable at
+//! high speed (dummy_hcd's default) and above, not at full speed.
+//!
+//! Threads: one reads bulk OUT, one writes bulk IN, one writes interrupt IN
+//! (if there is one), one answers FunctionFS control events, one reads the
+//! control FIFO; this one runs the device (the [`Link`]) and its timers, so
+//! the device models need no locking.
 
 use std::{
     io::{self, ErrorKind},
@@ -27,16 +34,17 @@ use usb_gadget::{
     default_udc,
     function::custom::{
         Custom, Endpoint, EndpointDirection, EndpointReceiver, EndpointSender, Event, Interface,
+        TransferType,
     },
     udcs, Class, Config as GadgetConfig, Gadget, Id, Strings,
 };
 
 use crate::{
-    config::{Config, VENDOR_ID},
+    config::{Config, EventPipe, VENDOR_ID},
     control,
     device::Device,
     faults::Command,
-    link::Link,
+    link::{Link, Outgoing, Pipe},
 };
 
 /// Interface subclass of the RPBridge interface (`'R'`).
@@ -47,6 +55,11 @@ pub const INTERFACE_PROTOCOL: u8 = 0x01;
 const POLL: Duration = Duration::from_millis(100);
 /// Bulk OUT read size: a whole frame, in whole high-speed packets.
 const READ_SIZE: usize = MAX_FRAME.next_multiple_of(512);
+/// Packet size of the interrupt IN endpoint (the full-speed maximum).
+const EVENT_PACKET: u16 = 64;
+/// Polling interval of the interrupt IN endpoint: every frame at full
+/// speed, every microframe (2^(1-1)) at high speed.
+const EVENT_INTERVAL: u8 = 1;
 
 fn io_err(what: &str, e: io::Error) -> String {
     format!("{what}: {e}")
@@ -62,7 +75,7 @@ enum Input {
     Configured,
 }
 
-/// What the bulk IN thread is told.
+/// What an IN endpoint's thread is told.
 enum Output {
     /// A frame to send.
     Frame(Vec<u8>),
@@ -70,10 +83,20 @@ enum Output {
     Stall,
 }
 
+/// The interrupt IN endpoint that carries events.
+fn event_endpoint(dir: EndpointDirection) -> Endpoint {
+    let mut ep = Endpoint::custom(dir, TransferType::Interrupt);
+    ep.max_packet_size_hs = EVENT_PACKET;
+    ep.max_packet_size_ss = EVENT_PACKET;
+    ep.bytes_per_interval_ss = EVENT_PACKET;
+    ep.interval = EVENT_INTERVAL;
+    ep
+}
+
 /// Runs the emulated device until `stop` is set.
 pub fn run(config: &Config, stop: &AtomicBool) -> Result<(), String> {
     let board = config.board()?;
-    let mut link = Link::new(Device::new(config, &board)?);
+    let mut link = Link::new(Device::new(config, &board)?, config.event_pipe);
 
     let udc = match &config.udc {
         Some(name) => udcs()
@@ -86,16 +109,19 @@ pub fn run(config: &Config, stop: &AtomicBool) -> Result<(), String> {
 
     let (mut ep_out, out_dir) = EndpointDirection::host_to_device();
     let (mut ep_in, in_dir) = EndpointDirection::device_to_host();
-    let (mut custom, handle) = Custom::builder()
-        .with_interface(
-            Interface::new(
-                Class::vendor_specific(INTERFACE_SUBCLASS, INTERFACE_PROTOCOL),
-                "RPBridge",
-            )
-            .with_endpoint(Endpoint::bulk(out_dir))
-            .with_endpoint(Endpoint::bulk(in_dir)),
-        )
-        .build();
+    let mut interface = Interface::new(
+        Class::vendor_specific(INTERFACE_SUBCLASS, INTERFACE_PROTOCOL),
+        "RPBridge",
+    )
+    .with_endpoint(Endpoint::bulk(out_dir))
+    .with_endpoint(Endpoint::bulk(in_dir));
+    let mut ep_events = None;
+    if config.event_pipe == EventPipe::Interrupt {
+        let (sender, dir) = EndpointDirection::device_to_host();
+        interface = interface.with_endpoint(event_endpoint(dir));
+        ep_events = Some(sender);
+    }
+    let (mut custom, handle) = Custom::builder().with_interface(interface).build();
 
     let gadget = Gadget::new(
         Class::INTERFACE_SPECIFIC,
@@ -106,16 +132,18 @@ pub fn run(config: &Config, stop: &AtomicBool) -> Result<(), String> {
     .bind(&udc)
     .map_err(|e| io_err("binding the gadget", e))?;
     eprintln!(
-        "rpbridge-emulator: bound to {} as {:04x}:{:04x}, serial {}, {:?}",
+        "rpbridge-emulator: bound to {} as {:04x}:{:04x}, serial {}, events on {:?} IN, {:?}",
         udc.name().to_string_lossy(),
         VENDOR_ID,
         config.product_id,
         config.serial,
+        config.event_pipe,
         board
     );
 
     let (in_tx, in_rx) = mpsc::channel::<Input>();
     let (out_tx, out_rx) = mpsc::channel::<Output>();
+    let (event_tx, event_rx) = mpsc::channel::<Output>();
     if let Some(path) = &config.control {
         control::create(path)?;
         let tx = in_tx.clone();
@@ -130,11 +158,24 @@ pub fn run(config: &Config, stop: &AtomicBool) -> Result<(), String> {
         let events_tx = in_tx.clone();
         s.spawn(move || control_events(&mut custom, &events_tx, stop));
         s.spawn(|| read_bulk_out(&mut ep_out, &in_tx, stop));
-        s.spawn(move || write_bulk_in(&mut ep_in, out_rx, stop));
+        s.spawn(move || write_in(&mut ep_in, "bulk IN", out_rx, stop));
+        // Without an interrupt endpoint the Link sends no frame its way;
+        // should one come, bulk IN is where events go then.
+        let event_tx = match ep_events {
+            Some(mut ep) => {
+                s.spawn(move || write_in(&mut ep, "interrupt IN", event_rx, stop));
+                event_tx
+            }
+            None => out_tx.clone(),
+        };
 
-        let send = |frames: Vec<Vec<u8>>| {
+        let send = |frames: Vec<Outgoing>| {
             for f in frames {
-                let _ = out_tx.send(Output::Frame(f));
+                let to = match f.pipe {
+                    Pipe::Bulk => &out_tx,
+                    Pipe::Interrupt => &event_tx,
+                };
+                let _ = to.send(Output::Frame(f.frame));
             }
         };
         while !stop.load(Ordering::Relaxed) {
@@ -226,31 +267,32 @@ fn read_bulk_out(ep: &mut EndpointReceiver, to: &mpsc::Sender<Input>, stop: &Ato
     }
 }
 
-/// Queues one frame on bulk IN. A send also reports the errors of earlier
+/// Queues one frame on IN endpoint `name`, as one transfer (the controller
+/// splits it into packets). A send also reports the errors of earlier
 /// sends (those cancelled by an unplug, say) and then queues nothing, so
 /// the frame is offered again until it is queued or the pipe times out.
-fn send_frame(ep: &mut EndpointSender, frame: Bytes) {
+fn send_frame(ep: &mut EndpointSender, name: &str, frame: Bytes) {
     for _ in 0..8 {
         match ep.send_timeout(frame.clone(), Duration::from_secs(2)) {
             Ok(()) => return,
             Err(e) if e.kind() == ErrorKind::TimedOut => {
-                eprintln!("rpbridge-emulator: bulk IN: {e}; frame dropped");
+                eprintln!("rpbridge-emulator: {name}: {e}; frame dropped");
                 return;
             }
-            Err(e) => eprintln!("rpbridge-emulator: bulk IN: earlier send failed: {e}"),
+            Err(e) => eprintln!("rpbridge-emulator: {name}: earlier send failed: {e}"),
         }
     }
-    eprintln!("rpbridge-emulator: bulk IN: frame dropped after repeated errors");
+    eprintln!("rpbridge-emulator: {name}: frame dropped after repeated errors");
 }
 
-/// Writes frames to bulk IN; halts it when told to.
-fn write_bulk_in(ep: &mut EndpointSender, from: mpsc::Receiver<Output>, stop: &AtomicBool) {
+/// Writes frames to IN endpoint `name`; halts it when told to.
+fn write_in(ep: &mut EndpointSender, name: &str, from: mpsc::Receiver<Output>, stop: &AtomicBool) {
     while !stop.load(Ordering::Relaxed) {
         match from.recv_timeout(POLL) {
-            Ok(Output::Frame(f)) => send_frame(ep, Bytes::from(f)),
+            Ok(Output::Frame(f)) => send_frame(ep, name, Bytes::from(f)),
             Ok(Output::Stall) => {
                 let halted = ep.control().and_then(|c| c.halt());
-                eprintln!("rpbridge-emulator: bulk IN halted: {halted:?}");
+                eprintln!("rpbridge-emulator: {name} halted: {halted:?}");
             }
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => return,

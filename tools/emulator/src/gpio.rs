@@ -491,6 +491,25 @@ impl GpioBank {
         Some(event)
     }
 
+    /// A test event at `now_ns`, whatever the triggers and masks: one valid
+    /// line fired (the valid lines in turn, by sequence number), the
+    /// visible levels, the next sequence number. The lines' fired set is
+    /// left alone. `None` if no line is valid.
+    pub fn forced_event(&mut self, now_ns: u64) -> Option<IrqEvent> {
+        let now = self.advance(now_ns);
+        let valid: Vec<usize> = bits(self.valid_mask).collect();
+        let line = *valid.get(usize::from(self.seq) % valid.len().max(1))?;
+        let event = IrqEvent {
+            instance: self.instance,
+            seq: self.seq,
+            fired: bit(line),
+            levels: self.levels(),
+            timestamp_ns: now,
+        };
+        self.seq = self.seq.wrapping_add(1);
+        Some(event)
+    }
+
     /// The index of a line the host may use.
     fn check_line(&self, line: u8) -> Result<usize, Status> {
         let i = usize::from(line);
@@ -1561,5 +1580,32 @@ mod tests {
                 assert_eq!(all >> l & 1 != 0, g.get(l).unwrap());
             }
         }
+    }
+
+    #[test]
+    fn forced_events_ignore_masks_share_the_sequence_and_keep_real_ones() {
+        let mut g = bank();
+        g.direction_output(0, true, 1).unwrap();
+        let forced: Vec<IrqEvent> = (0..9)
+            .map(|i| g.forced_event(10 + i).expect("valid lines exist"))
+            .collect();
+        let fired: Vec<u64> = forced.iter().map(|e| e.fired).collect();
+        // Lines 0-6 in turn (7 is not valid), then again from 0.
+        assert_eq!(fired, vec![1, 2, 4, 8, 16, 32, 64, 1, 2]);
+        for (i, e) in forced.iter().enumerate() {
+            assert_eq!(e.instance, 3);
+            assert_eq!(usize::from(e.seq), i);
+            assert_eq!(e.timestamp_ns, 10 + i as u64);
+            assert_eq!(e.levels, 0b11, "line 0 drives its net high");
+        }
+        assert_eq!(g.take_event(), None, "everything masked: no real event");
+        arm(&mut g, 6, EDGE_RISING, 20);
+        g.external_drive(6, Some(true), 21).unwrap();
+        let e = g.forced_event(22).unwrap();
+        assert_eq!(e.seq, 9);
+        let real = g.take_event().expect("the real edge is still pending");
+        assert_eq!((real.seq, real.fired, real.timestamp_ns), (10, 64, 21));
+        let mut none = GpioBank::new(0, 2, 0, &[], Vec::new());
+        assert_eq!(none.forced_event(0), None, "no valid line");
     }
 }

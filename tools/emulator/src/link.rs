@@ -1,20 +1,51 @@
 //! The byte stream between the host and the device engine: reassembles the
 //! host's frames, lets [`Device`] answer them, passes replies through the
 //! injected [`Faults`], holds delayed replies until they are due, and adds
-//! the device's events.
+//! the device's events, each frame marked with the IN pipe it goes out on.
 
 use rpbridge_protocol::reassembler::{Item, Reassembler};
 
 use crate::{
+    config::EventPipe,
     device::Device,
     faults::{Command, Faults},
 };
 
-/// Everything between the bulk endpoints and the device models.
+/// An IN endpoint of the device.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pipe {
+    /// Bulk IN: replies, and events unless the device has an event pipe.
+    Bulk,
+    /// Interrupt IN: events only (`--event-pipe interrupt`).
+    Interrupt,
+}
+
+/// A frame to send, and the pipe it goes on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outgoing {
+    /// Where it goes.
+    pub pipe: Pipe,
+    /// The whole frame.
+    pub frame: Vec<u8>,
+}
+
+impl EventPipe {
+    /// The IN pipe event frames go out on.
+    pub fn pipe(self) -> Pipe {
+        match self {
+            EventPipe::Bulk => Pipe::Bulk,
+            EventPipe::Interrupt => Pipe::Interrupt,
+        }
+    }
+}
+
+/// Everything between the endpoints and the device models.
 pub struct Link {
     reassembler: Box<Reassembler>,
     device: Device,
     faults: Faults,
+    /// Where events go; replies always go on bulk IN.
+    event_pipe: EventPipe,
     /// Frames held back by a delay fault: (due time, frame).
     delayed: Vec<(u64, Vec<u8>)>,
     /// Bytes dropped because they did not form a frame.
@@ -24,20 +55,45 @@ pub struct Link {
 }
 
 impl Link {
-    /// A link in front of `device`.
-    pub fn new(device: Device) -> Self {
+    /// A link in front of `device`, sending events on `event_pipe`.
+    pub fn new(device: Device, event_pipe: EventPipe) -> Self {
         Link {
             reassembler: Box::new(Reassembler::new()),
             device,
             faults: Faults::default(),
+            event_pipe,
             delayed: Vec::new(),
             garbage: 0,
             requests: 0,
         }
     }
 
+    /// Replies to send now, on bulk IN.
+    fn replies(frames: Vec<Vec<u8>>) -> Vec<Outgoing> {
+        frames
+            .into_iter()
+            .map(|frame| Outgoing {
+                pipe: Pipe::Bulk,
+                frame,
+            })
+            .collect()
+    }
+
+    /// Appends event frames to `out`, on the event pipe.
+    fn add_events(&self, events: Vec<Vec<u8>>, out: &mut Vec<Outgoing>) {
+        let pipe = self.event_pipe.pipe();
+        out.extend(events.into_iter().map(|frame| Outgoing { pipe, frame }));
+    }
+
+    /// Appends the device's events due at `now_ns` to `out`.
+    fn due_events(&mut self, now_ns: u64, out: &mut Vec<Outgoing>) {
+        let mut events = Vec::new();
+        self.device.events(now_ns, &mut events);
+        self.add_events(events, out);
+    }
+
     /// Takes bytes the host sent at `now_ns`; returns the frames to send now.
-    pub fn on_bytes(&mut self, data: &[u8], now_ns: u64) -> Vec<Vec<u8>> {
+    pub fn on_bytes(&mut self, data: &[u8], now_ns: u64) -> Vec<Outgoing> {
         let mut out = Vec::new();
         let Link {
             reassembler,
@@ -46,6 +102,7 @@ impl Link {
             delayed,
             garbage,
             requests,
+            ..
         } = self;
         reassembler.feed(data, &mut |item| match item {
             Item::Frame(header, payload) => {
@@ -66,19 +123,29 @@ impl Link {
                 *garbage += n;
             }
         });
-        self.device.events(now_ns, &mut out);
+        let mut out = Self::replies(out);
+        self.due_events(now_ns, &mut out);
         out
     }
 
     /// Applies a control command; returns frames to send now (events).
-    pub fn on_command(&mut self, cmd: Command, now_ns: u64) -> Vec<Vec<u8>> {
+    pub fn on_command(&mut self, cmd: Command, now_ns: u64) -> Vec<Outgoing> {
         let mut out = Vec::new();
         match cmd {
             Command::Gpio(line, level) => {
                 if let Err(s) = self.device.external_gpio(line, level, now_ns) {
                     eprintln!("rpbridge-emulator: gpio {line}: {s:?}");
                 }
-                self.device.events(now_ns, &mut out);
+                self.due_events(now_ns, &mut out);
+            }
+            Command::EmitGpioEvents(n) => {
+                // Events already due go first, so sequence numbers rise.
+                self.due_events(now_ns, &mut out);
+                let mut events = Vec::new();
+                if let Err(s) = self.device.forced_gpio_events(n, now_ns, &mut events) {
+                    eprintln!("rpbridge-emulator: emit-gpio-events: {s:?}");
+                }
+                self.add_events(events, &mut out);
             }
             other => self.faults.command(other),
         }
@@ -86,13 +153,14 @@ impl Link {
     }
 
     /// Frames due at `now_ns`: delayed replies and events.
-    pub fn poll(&mut self, now_ns: u64) -> Vec<Vec<u8>> {
-        let mut out = Vec::new();
+    pub fn poll(&mut self, now_ns: u64) -> Vec<Outgoing> {
+        let mut due = Vec::new();
         self.delayed.sort_by_key(|(due, _)| *due);
         while self.delayed.first().is_some_and(|(due, _)| *due <= now_ns) {
-            out.push(self.delayed.remove(0).1);
+            due.push(self.delayed.remove(0).1);
         }
-        self.device.events(now_ns, &mut out);
+        let mut out = Self::replies(due);
+        self.due_events(now_ns, &mut out);
         out
     }
 
@@ -125,13 +193,23 @@ mod tests {
     use crate::config::Config;
     use clap::Parser;
     use rpbridge_protocol::{
-        frame::{Header, HEADER_LEN},
-        opcode,
+        frame::{Header, Kind, HEADER_LEN},
+        gpio, opcode,
+        wire::Message,
     };
 
+    fn link_with(args: &[&str]) -> Link {
+        let mut argv = vec!["rpbridge-emulator"];
+        argv.extend_from_slice(args);
+        let cfg = Config::parse_from(argv);
+        Link::new(
+            Device::new(&cfg, &cfg.board().unwrap()).unwrap(),
+            cfg.event_pipe,
+        )
+    }
+
     fn link() -> Link {
-        let cfg = Config::parse_from(["rpbridge-emulator"]);
-        Link::new(Device::new(&cfg, &cfg.board().unwrap()).unwrap())
+        link_with(&[])
     }
 
     fn request(tag: u32) -> [u8; HEADER_LEN] {
@@ -140,11 +218,114 @@ mod tests {
             .encode()
     }
 
-    fn tags(frames: &[Vec<u8>]) -> Vec<u32> {
+    fn tags(frames: &[Outgoing]) -> Vec<u32> {
         frames
             .iter()
-            .map(|f| Header::decode(f).unwrap().tag)
+            .map(|f| Header::decode(&f.frame).unwrap().tag)
             .collect()
+    }
+
+    /// (pipe, kind, opcode) of each frame.
+    fn routes(frames: &[Outgoing]) -> Vec<(Pipe, Kind, u16)> {
+        frames
+            .iter()
+            .map(|f| {
+                let h = Header::decode(&f.frame).unwrap();
+                (f.pipe, h.kind, h.opcode)
+            })
+            .collect()
+    }
+
+    /// The frames sent for one request of `op` with `msg`.
+    fn ask<'a, M: Message<'a>>(l: &mut Link, op: u16, msg: &M) -> Vec<Outgoing> {
+        let mut p = [0u8; 64];
+        let n = msg.encode_to(&mut p).unwrap();
+        let mut bytes = Header::request(op, 1, &p[..n]).unwrap().encode().to_vec();
+        bytes.extend_from_slice(&p[..n]);
+        l.on_bytes(&bytes, 0)
+    }
+
+    /// Line 0 drives line 1 (wired on the default board), which is armed
+    /// for rising edges: four replies, then one event.
+    fn arm_line_1(l: &mut Link) -> Vec<Outgoing> {
+        let line1 = gpio::Line {
+            instance: 0,
+            line: 1,
+        };
+        let mut out = ask(l, opcode::GPIO_DIRECTION_INPUT, &line1);
+        let t = gpio::IrqType {
+            instance: 0,
+            line: 1,
+            trigger: gpio::trigger::EDGE_RISING,
+        };
+        out.extend(ask(l, opcode::GPIO_IRQ_SET_TYPE, &t));
+        let m = gpio::Lines {
+            instance: 0,
+            mask: 0b10,
+        };
+        out.extend(ask(l, opcode::GPIO_IRQ_UNMASK, &m));
+        let o = gpio::LineValue {
+            instance: 0,
+            line: 0,
+            value: true,
+        };
+        out.extend(ask(l, opcode::GPIO_DIRECTION_OUTPUT, &o));
+        out
+    }
+
+    #[test]
+    fn with_a_bulk_event_pipe_everything_goes_on_bulk_in() {
+        let mut l = link();
+        let out = arm_line_1(&mut l);
+        let r = routes(&out);
+        assert_eq!(r.len(), 5, "four replies and the edge's event: {r:?}");
+        assert!(r.iter().all(|(p, ..)| *p == Pipe::Bulk), "{r:?}");
+        assert_eq!(r[4].1, Kind::Event);
+        let emitted = l.on_command(Command::EmitGpioEvents(4), 1);
+        assert_eq!(
+            routes(&emitted),
+            vec![(Pipe::Bulk, Kind::Event, opcode::EVT_GPIO_IRQ); 4]
+        );
+    }
+
+    #[test]
+    fn with_an_interrupt_event_pipe_events_go_there_and_replies_stay_on_bulk() {
+        let mut l = link_with(&["--event-pipe", "interrupt"]);
+        let r = routes(&arm_line_1(&mut l));
+        assert_eq!(r.len(), 5, "{r:?}");
+        for (pipe, kind, _) in &r {
+            let want = if *kind == Kind::Event {
+                Pipe::Interrupt
+            } else {
+                Pipe::Bulk
+            };
+            assert_eq!(*pipe, want, "{r:?}");
+        }
+        assert_eq!(r[4], (Pipe::Interrupt, Kind::Event, opcode::EVT_GPIO_IRQ));
+        let emitted = l.on_command(Command::EmitGpioEvents(500), 1);
+        assert_eq!(
+            routes(&emitted),
+            vec![(Pipe::Interrupt, Kind::Event, opcode::EVT_GPIO_IRQ); 500]
+        );
+        // Sequence numbers go on from the real event's 0.
+        let seqs: Vec<u16> = emitted
+            .iter()
+            .map(|o| gpio::IrqEvent::decode(&o.frame[HEADER_LEN..]).unwrap().seq)
+            .collect();
+        assert_eq!(seqs, (1..=500).collect::<Vec<u16>>());
+        // Delayed replies are still replies: bulk IN.
+        l.on_command(Command::parse("delay 1 5").unwrap(), 0);
+        assert!(l.on_bytes(&request(12), 0).is_empty());
+        assert_eq!(
+            routes(&l.poll(5_000_000)),
+            vec![(Pipe::Bulk, Kind::Reply, opcode::GET_INFO)]
+        );
+    }
+
+    #[test]
+    fn emit_gpio_events_without_gpio_sends_nothing() {
+        let mut l = link_with(&["--gpio-lines", "0", "--event-pipe", "interrupt"]);
+        assert!(l.on_command(Command::EmitGpioEvents(3), 0).is_empty());
     }
 
     #[test]
