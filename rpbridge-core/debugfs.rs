@@ -57,6 +57,10 @@ fn show_stats(t: &Arc<Transport>, f: &mut core::fmt::Formatter<'_>) -> core::fmt
     writeln!(f, "tx_errors {}", l.tx_errors)
 }
 
+fn show_interface(name: &CString, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+    writeln!(f, "{}", name.to_str().map_err(|_| core::fmt::Error)?)
+}
+
 fn ping(t: &Arc<Transport>, reader: &mut UserSliceReader) -> Result {
     let mut buf = [0u8; 16];
     let n = reader.len().min(buf.len());
@@ -91,7 +95,7 @@ impl Debugfs {
         Ok(try_pin_init!(Self {
             stats <- dir.read_callback_file(c"stats", a, &show_stats),
             ping <- dir.write_callback_file(c"ping", b, &ping),
-            interface <- dir.read_only_file(c"interface", intf),
+            interface <- dir.read_callback_file(c"interface", intf, &show_interface),
             _dir: dir,
         }? Error))
     }

@@ -10,7 +10,7 @@
 N=500
 
 # The debugfs directory of the bridge on USB interface $1 (a sysfs path).
-# The `interface` file shows the name in Rust's Debug form, in quotes.
+# (tr drops quotes that older builds printed around the name.)
 debugfs_of() {
 	for _f in /sys/kernel/debug/rpbridge-*/interface; do
 		[ -f "$_f" ] || continue
