@@ -10,11 +10,10 @@
 N=500
 
 # The debugfs directory of the bridge on USB interface $1 (a sysfs path).
-# (tr drops quotes that older builds printed around the name.)
 debugfs_of() {
 	for _f in /sys/kernel/debug/rpbridge-*/interface; do
 		[ -f "$_f" ] || continue
-		[ "$(tr -d '"' <"$_f")" = "$(basename "$1")" ] && { dirname "$_f"; return 0; }
+		[ "$(cat "$_f")" = "$(basename "$1")" ] && { dirname "$_f"; return 0; }
 	done
 	return 1
 }
