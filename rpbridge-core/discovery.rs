@@ -45,8 +45,11 @@ pub(crate) fn next_bridge() -> u32 {
 /// Instances of one function a bridge may have.
 const IDS_PER_BRIDGE: u32 = 8;
 
-/// HELLO requests sent before a silent device is given up.
-const HELLO_ATTEMPTS: u32 = 3;
+/// HELLO requests sent before a silent device is given up. A device that
+/// has just been configured may still be starting its request loop (and
+/// may drop what arrived before it reset its stream): each attempt waits
+/// the module's `timeout_ms`, so the default gives it five seconds.
+const HELLO_ATTEMPTS: u32 = 5;
 
 /// The auxiliary device name of a function.
 fn name(f: &Function) -> &'static CStr {
