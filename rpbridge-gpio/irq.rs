@@ -10,7 +10,8 @@
 //! triggers, then unmasks. Edge triggers re-arm on the bridge by themselves,
 //! so an edge costs one event and no request. A level trigger is masked by
 //! the bridge when it fires; [`Bank`] unmasks it again after the handlers
-//! ran, if Linux still wants it unmasked.
+//! ran, if Linux still wants it unmasked and the interrupt is not disabled
+//! (`disable_irq` is lazy: it leaves the line unmasked until it fires).
 
 use core::sync::atomic::{
     AtomicU32,
@@ -225,7 +226,21 @@ impl EventHandler for Bank {
         }
         // Level lines were masked by the bridge when they fired.
         let mut sent = self.lines.sent.lock();
-        let rearm = fired & sent.level_lines() & sent.unmasked;
+        let mut rearm = fired & sent.level_lines() & sent.unmasked;
+        // Those whose handlers did not run (lazily disabled, or being
+        // freed) stay masked, as the irq core's level flow handler leaves
+        // them; `sent` says so, and the sync of `enable_irq` unmasks them.
+        // Checked under `sent`: `enable_irq` clears the disabled state
+        // before its sync takes the lock.
+        let mut bits = rearm;
+        while bits != 0 {
+            let line = bits.trailing_zeros();
+            bits &= bits - 1;
+            if !self.chip.irq_handled(line) {
+                rearm &= !(1 << line);
+                sent.unmasked &= !(1 << line);
+            }
+        }
         if rearm != 0 {
             let msg = LineSet {
                 instance: self.lines.instance,

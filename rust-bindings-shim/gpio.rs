@@ -36,6 +36,32 @@ use kernel::{
     types::Opaque,
 };
 
+// `struct irq_data` holds a bitfield-bearing type bindgen turns into an
+// array Rust does not call FFI-safe; only a pointer to it crosses here.
+#[allow(improper_ctypes)]
+extern "C" {
+    fn rpbridge_helper_irqd_irq_disabled(d: *mut bindings::irq_data) -> bool;
+}
+
+/// Whether the mapped interrupt `irq` of a registered chip has handlers
+/// and is not disabled. Not generic, so that it is compiled here, next to
+/// the C helper it calls, and exported to the drivers like the rest of the
+/// shim.
+///
+/// # Safety
+///
+/// `irq` is a mapped interrupt of a registered chip.
+#[inline(never)]
+unsafe fn nested_irq_handled(irq: c_uint) -> bool {
+    // SAFETY: By the function's safety requirement, `irq`'s descriptor and
+    // `irq_data` exist; reading the action list head and the disabled
+    // state bit takes no lock and changes nothing.
+    unsafe {
+        let d = bindings::irq_get_irq_data(irq);
+        bindings::irq_has_action(irq) && !d.is_null() && !rpbridge_helper_irqd_irq_disabled(d)
+    }
+}
+
 /// Direction of a line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum LineDirection {
@@ -528,27 +554,43 @@ impl<T: GpioOps> Registration<T> {
         (kernel::static_lock_class!(), kernel::static_lock_class!())
     }
 
-    /// Runs the handlers of line `offset`'s interrupt, if a consumer has
-    /// mapped it. Process context (the chip's interrupts are nested).
-    pub fn handle_nested_irq(&self, offset: u32) {
+    /// The Linux irq number of line `offset`, if a consumer has mapped it.
+    fn mapped_irq(&self, offset: u32) -> Option<c_uint> {
         let gc = self.chip.chip.get();
         let mut irq: c_uint = 0;
         // SAFETY: The chip is registered (type invariant), so its irq domain
-        // is set up and alive; resolving a mapping only reads it. An irq it
-        // returns belongs to this chip and may be handled from thread
-        // context because the chip's irqs are nested (`threaded`).
-        unsafe {
+        // is set up and alive; resolving a mapping only reads it.
+        let found = unsafe {
             let domain = (*gc).irq.domain;
-            if domain.is_null() {
-                return;
-            }
-            if bindings::__irq_resolve_mapping(domain, offset as c_ulong, &mut irq).is_null()
-                || irq == 0
-            {
-                return;
-            }
-            bindings::handle_nested_irq(irq);
+            !domain.is_null()
+                && !bindings::__irq_resolve_mapping(domain, offset as c_ulong, &mut irq).is_null()
+        };
+        (found && irq != 0).then_some(irq)
+    }
+
+    /// Runs the handlers of line `offset`'s interrupt, if a consumer has
+    /// mapped it. Process context (the chip's interrupts are nested).
+    pub fn handle_nested_irq(&self, offset: u32) {
+        if let Some(irq) = self.mapped_irq(offset) {
+            // SAFETY: `irq` belongs to this registered chip and may be
+            // handled from thread context because the chip's irqs are
+            // nested (`threaded`).
+            unsafe { bindings::handle_nested_irq(irq) };
         }
+    }
+
+    /// Whether [`Registration::handle_nested_irq`] would run handlers for
+    /// line `offset`: its interrupt is mapped, requested and not disabled.
+    /// `disable_irq` is lazy (the chip has no `irq_disable`): the line stays
+    /// unmasked and a disabled interrupt that fires is only recorded as
+    /// pending by the irq core, so a driver that re-arms the line in
+    /// hardware after it fired must not do so for such an interrupt.
+    pub fn irq_handled(&self, offset: u32) -> bool {
+        let Some(irq) = self.mapped_irq(offset) else {
+            return false;
+        };
+        // SAFETY: `irq` is a mapped interrupt of this registered chip.
+        unsafe { nested_irq_handled(irq) }
     }
 }
 

@@ -2,9 +2,10 @@
 /*
  * C helpers for rpbridge's Rust abstractions: static inline functions of
  * kernel headers, which bindgen cannot turn into bindings. Upstream, these
- * become entries of rust/helpers/usb.c.
+ * become entries of rust/helpers/usb.c and rust/helpers/irq.c.
  */
 
+#include <linux/irq.h>
 #include <linux/usb.h>
 
 void rpbridge_helper_init_usb_anchor(struct usb_anchor *anchor);
@@ -24,4 +25,11 @@ void rpbridge_helper_fill_int_urb(struct urb *urb, struct usb_device *dev,
 				  int interval)
 {
 	usb_fill_int_urb(urb, dev, pipe, buf, len, complete, context, interval);
+}
+
+bool rpbridge_helper_irqd_irq_disabled(struct irq_data *d);
+
+bool rpbridge_helper_irqd_irq_disabled(struct irq_data *d)
+{
+	return irqd_irq_disabled(d);
 }
