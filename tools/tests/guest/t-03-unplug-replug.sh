@@ -14,6 +14,15 @@ for i in 1 2 3 4 5; do
 done
 emu_stop 0
 wait_for '! bridge_intf RPB-T03' 10 || fail "bridge still present after the emulator stopped"
-modprobe -r rpbridge_gpio rpbridge_i2c rpbridge_spi rpbridge_pwm rpbridge_iio rpbridge_core ||
-	fail "the rpbridge modules do not unload"
+# The interface goes first; its function devices (gpio chips, adapters)
+# are torn down after it. Unloading waits for that, then gets a few tries
+# for references udev may still hold briefly.
+wait_for '! ls -d /sys/bus/auxiliary/devices/rpbridge_core.* >/dev/null 2>&1' 20 ||
+	fail "function devices still present: $(ls /sys/bus/auxiliary/devices)"
+tries=0
+until modprobe -r rpbridge_gpio rpbridge_i2c rpbridge_spi rpbridge_pwm rpbridge_iio rpbridge_core; do
+	tries=$((tries + 1))
+	[ "$tries" -lt 20 ] || fail "the rpbridge modules do not unload: $(grep rpbridge /proc/modules)"
+	sleep 0.5
+done
 echo "ok: rpbridge_core unloads after 5 unplug/replug cycles"
