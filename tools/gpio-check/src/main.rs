@@ -181,6 +181,12 @@ fn drain(req: &request::Request, buf: &mut request::Buffer, wait: Duration) -> R
     Ok(kinds)
 }
 
+/// Edge events. Counts are exact however fast the line toggles. The kind of
+/// a both-edges event is another matter on a sleeping chip: the kernel's
+/// character device reads the line's level when the nested interrupt runs
+/// (the irq API cannot carry the edge), and by then a fast toggle may have
+/// changed it. So kinds are checked with paced toggles, one event at a
+/// time, where they must alternate exactly.
 fn check_events(chip: &Chip) -> Res<()> {
     const N: usize = 10;
     for (edge, per_toggle) in [(Edge::Rising, 1), (Edge::Falling, 1), (Edge::Both, 2)] {
@@ -198,27 +204,38 @@ fn check_events(chip: &Chip) -> Res<()> {
                 kinds.len()
             ));
         }
-        let want: Vec<EdgeKind> = match edge {
-            Edge::Rising => vec![EdgeKind::Rising; N],
-            Edge::Falling => vec![EdgeKind::Falling; N],
-            Edge::Both => (0..2 * N)
-                .map(|k| {
-                    if k % 2 == 0 {
-                        EdgeKind::Rising
-                    } else {
-                        EdgeKind::Falling
-                    }
-                })
-                .collect(),
+        let expected = match edge {
+            Edge::Rising => EdgeKind::Rising,
+            _ => EdgeKind::Falling,
         };
-        if kinds != want {
-            return Err(format!("{edge:?}: events out of order: {kinds:?}"));
+        if edge != Edge::Both && kinds.iter().any(|k| *k != expected) {
+            return Err(format!("{edge:?}: wrong event kinds: {kinds:?}"));
         }
-        println!(
-            "ok: {edge:?}: {} events for {N} toggles, in order",
-            kinds.len()
-        );
+        println!("ok: {edge:?}: {} events for {N} fast toggles", kinds.len());
     }
+
+    let (mut o, oo) = outputs(chip, &["GP2"])?;
+    let (i, _) = inputs(chip, &["GP3"], Some(Edge::Both))?;
+    let mut buf = request::Buffer::new(4).map_err(err("buffer"))?;
+    for k in 0..2 * N {
+        let rising = k % 2 == 0;
+        o.set_value(oo[0], level(rising)).map_err(err("set"))?;
+        let kinds = drain(&i, &mut buf, Duration::from_millis(500))?;
+        let want = if rising {
+            EdgeKind::Rising
+        } else {
+            EdgeKind::Falling
+        };
+        if kinds != [want] {
+            return Err(format!(
+                "paced toggle {k}: expected [{want:?}], got {kinds:?}"
+            ));
+        }
+    }
+    println!(
+        "ok: Both: {} paced toggles give alternating rising and falling events",
+        2 * N
+    );
     Ok(())
 }
 

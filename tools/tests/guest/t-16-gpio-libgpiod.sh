@@ -1,8 +1,9 @@
 # rpbridge-gpio through libgpiod-rs (the libgpiod crate, tools/gpio-check):
 # wired pairs, six lines set and read in one request each against single
-# reads, bias on floating lines, edge events (count and order for rising,
-# falling, both); then a short benchmark run that prints operations per
-# second and the edge-event latency (figures only, nothing asserted).
+# reads, bias on floating lines, edge events (exact counts for rising,
+# falling and both edges; both-edge kinds alternate when paced); then a
+# short benchmark that prints operations per second and the edge-event
+# latency (figures only, nothing asserted).
 # timeout: 600
 . "$RPB/tools/tests/guest/testlib.sh"
 
