@@ -1,7 +1,7 @@
 # rpbridge-gpio through libgpiod-rs (the libgpiod crate, tools/gpio-check):
 # wired pairs, six lines set and read in one request each against single
-# reads, bias on floating lines, edge events (exact counts for rising,
-# falling and both edges; both-edge kinds alternate when paced); then a
+# reads, bias on floating lines, edge events (rising, falling and both
+# edges: exactly the right event after each paced toggle); then a
 # short benchmark that prints operations per second and the edge-event
 # latency (figures only, nothing asserted).
 # timeout: 600
