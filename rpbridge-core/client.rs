@@ -36,7 +36,7 @@ use crate::{
 
 /// A function instance of a bridge, as its driver sees it.
 pub struct FunctionDevice {
-    transport: Arc<Transport>,
+    client: Client,
     instance: u8,
     caps: Function,
     serial: KVec<u8>,
@@ -55,7 +55,7 @@ impl FunctionDevice {
         let mut s = KVec::with_capacity(serial.len(), GFP_KERNEL)?;
         s.extend_from_slice(serial, GFP_KERNEL)?;
         Ok(FunctionDevice {
-            transport,
+            client: Client { transport },
             instance,
             caps,
             serial: s,
@@ -86,7 +86,7 @@ impl FunctionDevice {
         msg: &M,
         max_reply: usize,
     ) -> Result<Reply> {
-        send(&self.transport, opcode, msg, max_reply)
+        self.client.request(opcode, msg, max_reply)
     }
 
     /// [`FunctionDevice::request`], with a non-`Ok` status turned into its
@@ -97,16 +97,14 @@ impl FunctionDevice {
         msg: &M,
         max_reply: usize,
     ) -> Result<KVec<u8>> {
-        self.request(opcode, msg, max_reply)?.ok()
+        self.client.request_ok(opcode, msg, max_reply)
     }
 
     /// An owned handle for sending requests, for objects a subsystem keeps
     /// beyond a borrow of the device (a gpio_chip's operations, say). After
     /// unplug its calls fail with `ENODEV`, like this device's.
     pub fn client(&self) -> Client {
-        Client {
-            transport: self.transport.clone(),
-        }
+        self.client.clone()
     }
 
     /// Delivers this instance's events to `handler` until the returned
@@ -117,24 +115,22 @@ impl FunctionDevice {
     /// handler and stops all later calls.
     pub fn subscribe(&self, handler: Arc<dyn EventHandler>) -> Result<EventSubscription> {
         let id = self
+            .client
             .transport
             .subscribe(self.caps.code(), self.instance, handler)?;
         Ok(EventSubscription {
-            transport: self.transport.clone(),
+            transport: self.client.transport.clone(),
             id,
         })
     }
 }
 
-fn send<'a, M: Message<'a>>(
-    transport: &Transport,
-    opcode: u16,
-    msg: &M,
-    max_reply: usize,
-) -> Result<Reply> {
+/// `msg`'s payload bytes.
+fn encode<'a, M: Message<'a>>(msg: &M) -> Result<KVec<u8>> {
     let mut payload = KVec::from_elem(0u8, MAX_PAYLOAD, GFP_KERNEL)?;
     let n = msg.encode_to(&mut payload).map_err(|_| EINVAL)?;
-    transport.call(opcode, &payload[..n], max_reply)
+    payload.truncate(n);
+    Ok(payload)
 }
 
 /// Sends requests to a bridge; see [`FunctionDevice::client`].
@@ -151,7 +147,7 @@ impl Client {
         msg: &M,
         max_reply: usize,
     ) -> Result<Reply> {
-        send(&self.transport, opcode, msg, max_reply)
+        self.transport.call(opcode, &encode(msg)?, max_reply)
     }
 
     /// As [`FunctionDevice::request_ok`].
@@ -175,9 +171,7 @@ impl Client {
         msg: &M,
         max_reply: usize,
     ) -> Result<Pending> {
-        let mut payload = KVec::from_elem(0u8, MAX_PAYLOAD, GFP_KERNEL)?;
-        let n = msg.encode_to(&mut payload).map_err(|_| EINVAL)?;
-        let (tag, started) = self.transport.submit(opcode, &payload[..n], max_reply)?;
+        let (tag, started) = self.transport.submit(opcode, &encode(msg)?, max_reply)?;
         Ok(Pending {
             transport: self.transport.clone(),
             tag,
