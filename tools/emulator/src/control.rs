@@ -10,6 +10,24 @@ use std::{
     thread,
 };
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn write_whole_replaces_the_file_and_leaves_no_temporary() {
+        let dir = std::env::temp_dir().join(format!("rpb-ctl-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("0.pwm");
+        write_whole(&path, "first\n").expect("write");
+        write_whole(&path, "second\n").expect("rewrite");
+        assert_eq!(std::fs::read_to_string(&path).expect("read"), "second\n");
+        assert!(!dir.join("0.pwm.tmp").exists());
+        assert!(write_whole(&dir.join("missing/0.pwm"), "x").is_err());
+        std::fs::remove_dir_all(&dir).expect("cleanup");
+    }
+}
+
 use crate::faults::Command;
 
 /// Creates the FIFO at `path` if it does not exist.
@@ -26,6 +44,15 @@ pub fn create(path: &Path) -> Result<(), String> {
         return Err(format!("mkfifo {} failed", path.display()));
     }
     Ok(())
+}
+
+/// Writes `text` to `path` under a temporary name, then renames it, so a
+/// reader polling for `path` never sees a partial file.
+pub fn write_whole(path: &Path, text: &str) -> std::io::Result<()> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    std::fs::write(&tmp, text)?;
+    std::fs::rename(&tmp, path)
 }
 
 /// Starts a thread that hands every parsed command to `to`; bad lines are

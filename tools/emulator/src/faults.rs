@@ -17,11 +17,18 @@
 //! | `unplug MS`      | leave the bus for MS milliseconds, then come back       |
 //! | `gpio LINE 0/1/z`| something outside drives a GPIO line, or lets go        |
 //! | `clear`          | forget pending reply faults                             |
+//! | `pwm-dump PATH`  | write every PWM channel's output to PATH (see below)    |
 //!
 //! Reply faults are queued in the order given and each applies to as many
 //! replies as it says; events are never faulted.
+//!
+//! `pwm-dump` is not a fault but a probe: it records what the PWM block
+//! drives, one line per channel in the format of
+//! [`crate::pwm::PwmBlock::report`], so a guest test can compare it with what
+//! the kernel reads back. The file is written under a temporary name and
+//! renamed, so a reader never sees half of it.
 
-use std::collections::VecDeque;
+use std::{collections::VecDeque, path::PathBuf};
 
 /// A fault on replies.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,7 +46,7 @@ pub enum ReplyFault {
 }
 
 /// A parsed control command.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
     /// Apply `fault` to the next `count` replies.
     Reply {
@@ -60,6 +67,8 @@ pub enum Command {
     Gpio(u8, Option<bool>),
     /// Forget pending reply faults.
     Clear,
+    /// Write the PWM outputs to this file.
+    PwmDump(PathBuf),
 }
 
 fn num<T: std::str::FromStr>(word: Option<&str>, what: &str) -> Result<T, String> {
@@ -107,6 +116,7 @@ impl Command {
                 Command::Gpio(line, level)
             }
             "clear" => Command::Clear,
+            "pwm-dump" => Command::PwmDump(PathBuf::from(w.next().ok_or("missing path")?)),
             _ => return Err(format!("unknown command {verb:?}")),
         };
         if w.next().is_some() {
@@ -215,7 +225,20 @@ mod tests {
         );
         assert_eq!(Command::parse("gpio 24 z"), Ok(Command::Gpio(24, None)));
         assert_eq!(Command::parse("unplug 300"), Ok(Command::Unplug(300)));
-        for bad in ["", "drop", "drop x", "drop 1 2", "gpio 3 2", "explode 1"] {
+        assert_eq!(
+            Command::parse("pwm-dump /tmp/emulator/0.pwm"),
+            Ok(Command::PwmDump(PathBuf::from("/tmp/emulator/0.pwm")))
+        );
+        for bad in [
+            "",
+            "drop",
+            "drop x",
+            "drop 1 2",
+            "gpio 3 2",
+            "explode 1",
+            "pwm-dump",
+            "pwm-dump a b",
+        ] {
             assert!(Command::parse(bad).is_err(), "{bad:?}");
         }
     }
