@@ -10,23 +10,6 @@ use std::{
     thread,
 };
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn write_whole_replaces_the_file_and_leaves_no_temporary() {
-        let dir = std::env::temp_dir().join(format!("rpb-ctl-test-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        let path = dir.join("0.pwm");
-        write_whole(&path, "first\n").expect("write");
-        write_whole(&path, "second\n").expect("rewrite");
-        assert_eq!(std::fs::read_to_string(&path).expect("read"), "second\n");
-        assert!(!dir.join("0.pwm.tmp").exists());
-        assert!(write_whole(&dir.join("missing/0.pwm"), "x").is_err());
-        std::fs::remove_dir_all(&dir).expect("cleanup");
-    }
-}
 
 use crate::faults::Command;
 
@@ -81,4 +64,22 @@ pub fn spawn(path: PathBuf, to: impl Fn(Command) -> bool + Send + 'static) {
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn write_whole_replaces_the_file_and_leaves_no_temporary() {
+        let dir = std::env::temp_dir().join(format!("rpb-ctl-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("0.pwm");
+        write_whole(&path, "first\n").expect("write");
+        write_whole(&path, "second\n").expect("rewrite");
+        assert_eq!(std::fs::read_to_string(&path).expect("read"), "second\n");
+        assert!(!dir.join("0.pwm.tmp").exists());
+        assert!(write_whole(&dir.join("missing/0.pwm"), "x").is_err());
+        std::fs::remove_dir_all(&dir).expect("cleanup");
+    }
 }
