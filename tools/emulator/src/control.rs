@@ -10,7 +10,6 @@ use std::{
     thread,
 };
 
-
 use crate::faults::Command;
 
 /// Creates the FIFO at `path` if it does not exist.
