@@ -128,6 +128,28 @@ fn read_state(f: &FunctionDevice, parent: &Device<Bound>, ch: u8) -> Result<Stat
     reply_state(parent, ch, reply.status, &reply.data)
 }
 
+/// The slice and compare value behind a state the bridge reports; `EIO`
+/// with one log line when no register set it could have reproduces it.
+fn registers_of_state(
+    divider: &Divider,
+    parent: &Device<Bound>,
+    ch: u8,
+    state: &State,
+) -> Result<(Slice, u32)> {
+    divider
+        .registers_of_report(state.period_ns, state.duty_ns)
+        .ok_or_else(|| {
+            dev_err!(
+                parent,
+                "pwm{}: the bridge reports {}/{} ns, which its divider cannot make\n",
+                ch,
+                state.duty_ns,
+                state.period_ns
+            );
+            EIO
+        })
+}
+
 impl pwm::PwmOps for RpPwm {
     type WfHw = Registers;
 
@@ -214,19 +236,8 @@ impl pwm::PwmOps for RpPwm {
         if !state.enabled {
             return Ok(Registers::default());
         }
-        match divider.registers_of_report(state.period_ns, state.duty_ns) {
-            Some((slice, cc)) => Ok(Registers::running(slice, cc, state.inversed)),
-            None => {
-                dev_err!(
-                    parent,
-                    "pwm{}: the bridge reports {}/{} ns, which its divider cannot make\n",
-                    ch,
-                    state.duty_ns,
-                    state.period_ns
-                );
-                Err(EIO)
-            }
-        }
+        let (slice, cc) = registers_of_state(divider, parent, ch, &state)?;
+        Ok(Registers::running(slice, cc, state.inversed))
     }
 
     fn write_waveform(
@@ -248,10 +259,17 @@ impl pwm::PwmOps for RpPwm {
             }
         } else {
             // The bridge wants a valid period even to stop a channel: keep
-            // the slice as it is (the sibling may be using it).
+            // the slice and compare value as they are (the sibling may be
+            // using the slice). Its report is rounded down, so sending it
+            // back could lose a count; send the requests that reproduce
+            // the registers behind it instead.
+            let now = read_state(&f, parent, ch)?;
+            let (slice, cc) = registers_of_state(divider, parent, ch, &now)?;
             State {
+                period_ns: divider.period_request(slice),
+                duty_ns: divider.duty_request(cc, slice),
+                inversed: now.inversed,
                 enabled: false,
-                ..read_state(&f, parent, ch)?
             }
         };
         let msg = SetState {

@@ -6,7 +6,8 @@
 # accepted, a disabled channel following its sibling). After each setting
 # the device's output (pwm-dump) has the expected divider, TOP and compare
 # value, and a fresh export, which reads the state from the device, shows
-# exactly what the device outputs.
+# exactly what the device outputs. The driver's KUnit suite (the divider
+# arithmetic against the bridge's rule at many clocks) passed when it loaded.
 # timeout: 300
 . "$RPB/tools/tests/guest/testlib.sh"
 . "$RPB/tools/tests/guest/pwmlib.sh"
@@ -14,6 +15,12 @@
 emu_start 0 --serial RPB-T41 || fail "bridge did not bind"
 wait_for 'pwm_chip RPB-T41' 30 || fail "no pwmchip under the bridge"
 chip=$(pwm_chip RPB-T41)
+suite=rpbridge_pwm_divider
+wait_for "dmesg | grep -qE '^\[[ 0-9.]*\] (not )?ok [0-9]+ $suite\$'" 10 ||
+	fail "no KUnit result for $suite in the kernel log"
+dmesg | grep -qE "^\[[ 0-9.]*\] ok [0-9]+ $suite\$" ||
+	fail "KUnit suite $suite failed: $(dmesg | grep -A3 'not ok' | head -20)"
+echo "ok: KUnit suite $suite passed"
 for ch in 0 2 4 6 8 9; do
 	pwm_export "$chip" $ch || fail "export $ch"
 done
