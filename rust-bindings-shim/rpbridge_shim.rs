@@ -8,6 +8,7 @@
 //! crate is linked into the kernel image) and its symbols are exported to
 //! the subsystem modules; see `Documentation/adr/0001-module-layout.rst`.
 
+pub mod auxiliary;
 pub mod bindings;
 pub mod gpio;
 pub mod sysfs;

@@ -28,6 +28,15 @@ pub fn create(path: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// Writes `text` to `path` under a temporary name, then renames it, so a
+/// reader polling for `path` never sees a partial file.
+pub fn write_whole(path: &Path, text: &str) -> std::io::Result<()> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    std::fs::write(&tmp, text)?;
+    std::fs::rename(&tmp, path)
+}
+
 /// Starts a thread that hands every parsed command to `to`; bad lines are
 /// reported on stderr and skipped. The thread ends when `to` returns false.
 pub fn spawn(path: PathBuf, to: impl Fn(Command) -> bool + Send + 'static) {
@@ -54,4 +63,22 @@ pub fn spawn(path: PathBuf, to: impl Fn(Command) -> bool + Send + 'static) {
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn write_whole_replaces_the_file_and_leaves_no_temporary() {
+        let dir = std::env::temp_dir().join(format!("rpb-ctl-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let path = dir.join("0.pwm");
+        write_whole(&path, "first\n").expect("write");
+        write_whole(&path, "second\n").expect("rewrite");
+        assert_eq!(std::fs::read_to_string(&path).expect("read"), "second\n");
+        assert!(!dir.join("0.pwm.tmp").exists());
+        assert!(write_whole(&dir.join("missing/0.pwm"), "x").is_err());
+        std::fs::remove_dir_all(&dir).expect("cleanup");
+    }
 }

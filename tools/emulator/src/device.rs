@@ -355,6 +355,11 @@ impl Device {
         }
     }
 
+    /// The PWM block, if the board has one.
+    pub fn pwm(&self) -> Option<&PwmBlock> {
+        self.pwm.as_ref()
+    }
+
     /// Power-on state of every function.
     pub fn reset(&mut self, now_ns: u64) {
         if let Some(g) = &mut self.gpio {

@@ -18,6 +18,7 @@
 //! | `gpio LINE 0/1/z`| something outside drives a GPIO line, or lets go        |
 //! | `clear`          | forget pending reply faults                             |
 //! | `emit-gpio-events N` | send N GPIO interrupt events now (a test hook)      |
+//! | `pwm-dump PATH`  | write every PWM channel's output to PATH (see below)    |
 //!
 //! Reply faults are queued in the order given and each applies to as many
 //! replies as it says; events are never faulted, on either event pipe
@@ -28,8 +29,14 @@
 //! pipe: real payloads, with the bank's sequence numbers, one line bit
 //! fired each (the valid lines in turn), the levels and the current time.
 //! N is 1 to [`MAX_EMIT`].
+//!
+//! `pwm-dump` is not a fault but a probe: it records what the PWM block
+//! drives, one line per channel in the format of
+//! [`crate::pwm::PwmBlock::report`], so a guest test can compare it with what
+//! the kernel reads back. The file is written under a temporary name and
+//! renamed, so a reader never sees half of it.
 
-use std::collections::VecDeque;
+use std::{collections::VecDeque, path::PathBuf};
 
 /// The most events one `emit-gpio-events` may ask for.
 pub const MAX_EMIT: u32 = 100_000;
@@ -50,7 +57,7 @@ pub enum ReplyFault {
 }
 
 /// A parsed control command.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
     /// Apply `fault` to the next `count` replies.
     Reply {
@@ -73,6 +80,8 @@ pub enum Command {
     Clear,
     /// Send this many GPIO interrupt events now, whatever the masks.
     EmitGpioEvents(u32),
+    /// Write the PWM outputs to this file.
+    PwmDump(PathBuf),
 }
 
 fn num<T: std::str::FromStr>(word: Option<&str>, what: &str) -> Result<T, String> {
@@ -127,6 +136,7 @@ impl Command {
                 }
                 Command::EmitGpioEvents(n)
             }
+            "pwm-dump" => Command::PwmDump(PathBuf::from(w.next().ok_or("missing path")?)),
             _ => return Err(format!("unknown command {verb:?}")),
         };
         if w.next().is_some() {
@@ -239,6 +249,10 @@ mod tests {
             Command::parse("emit-gpio-events 500"),
             Ok(Command::EmitGpioEvents(500))
         );
+        assert_eq!(
+            Command::parse("pwm-dump /tmp/emulator/0.pwm"),
+            Ok(Command::PwmDump(PathBuf::from("/tmp/emulator/0.pwm")))
+        );
         for bad in [
             "",
             "drop",
@@ -250,6 +264,8 @@ mod tests {
             "emit-gpio-events 0",
             "emit-gpio-events 100001",
             "emit-gpio-events 2 3",
+            "pwm-dump",
+            "pwm-dump a b",
         ] {
             assert!(Command::parse(bad).is_err(), "{bad:?}");
         }

@@ -147,6 +147,12 @@ impl Link {
                 }
                 self.add_events(events, &mut out);
             }
+            Command::PwmDump(path) => {
+                let text = self.device.pwm().map(|p| p.report()).unwrap_or_default();
+                if let Err(e) = crate::control::write_whole(&path, &text) {
+                    eprintln!("rpbridge-emulator: pwm-dump {}: {e}", path.display());
+                }
+            }
             other => self.faults.command(other),
         }
         out
@@ -373,5 +379,42 @@ mod tests {
         assert!(l.on_bytes(&request(8), 0).is_empty());
         l.on_command(Command::Resume, 0);
         assert_eq!(tags(&l.on_bytes(&request(9), 0)), vec![9]);
+    }
+
+    #[test]
+    fn pwm_dump_writes_what_a_pwm_set_made() {
+        use rpbridge_protocol::{pwm, wire::Message};
+        let mut l = link();
+        let set = pwm::SetState {
+            instance: 0,
+            channel: 3,
+            state: pwm::State {
+                period_ns: 1_000_000,
+                duty_ns: 250_000,
+                inversed: false,
+                enabled: true,
+            },
+        };
+        let mut payload = [0u8; 64];
+        let n = set.encode_to(&mut payload).unwrap();
+        let mut frame = Header::request(opcode::PWM_SET, 12, &payload[..n])
+            .unwrap()
+            .encode()
+            .to_vec();
+        frame.extend_from_slice(&payload[..n]);
+        assert_eq!(tags(&l.on_bytes(&frame, 0)), vec![12]);
+        let path = std::env::temp_dir().join(format!("rpb-link-pwm-{}", std::process::id()));
+        l.on_command(Command::PwmDump(path.clone()), 0);
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(text.lines().count(), 16);
+        assert!(text.lines().nth(3).unwrap().starts_with(
+            "pwm channel=3 enabled=1 period_ns=999998 duty_ns=249999 polarity=normal"
+        ));
+        assert!(text
+            .lines()
+            .next()
+            .unwrap()
+            .starts_with("pwm channel=0 enabled=0 period_ns=524288 duty_ns=0"));
     }
 }

@@ -193,6 +193,35 @@ impl PwmBlock {
         })
     }
 
+    /// Every channel's output, one line each, for a test to compare with
+    /// what the host reads back. Each line is `key=value` words:
+    ///
+    /// ```text
+    /// pwm channel=3 enabled=1 period_ns=999998 duty_ns=249999 polarity=normal div_int=1 div_frac=15 top=64515 cc=16129
+    /// ```
+    ///
+    /// `polarity` is `normal` or `inversed`; `duty_ns` is the active time
+    /// (low time when inversed), as `PWM_GET` reports it.
+    pub fn report(&self) -> String {
+        let mut text = String::new();
+        for ch in 0..CHANNELS {
+            let Some(o) = self.output(ch) else { continue };
+            text.push_str(&format!(
+                "pwm channel={ch} enabled={} period_ns={} duty_ns={} polarity={} \
+                 div_int={} div_frac={} top={} cc={}\n",
+                u8::from(o.enabled),
+                o.period_ns,
+                o.duty_ns,
+                if o.inverted { "inversed" } else { "normal" },
+                o.div_int,
+                o.div_frac,
+                o.top,
+                o.cc
+            ));
+        }
+        text
+    }
+
     /// The divider and TOP for a period: the smallest divider at which the
     /// exact count fits 16 bits, then the most whole counts that fit.
     fn slice_for(&self, period_ns: u64) -> Result<Slice, Status> {
@@ -450,6 +479,51 @@ mod tests {
                 clock_hz: 125_000_000
             }
         );
+    }
+
+    /// The value of `key=` in a report line.
+    fn field<'a>(line: &'a str, key: &str) -> &'a str {
+        line.split_whitespace()
+            .find_map(|w| w.strip_prefix(key)?.strip_prefix('='))
+            .unwrap_or_else(|| panic!("no {key} in {line:?}"))
+    }
+
+    #[test]
+    fn report_has_one_line_per_channel_matching_the_registers() {
+        let mut pwm = block();
+        let inv = State {
+            inversed: true,
+            ..state(1_000_000, 250_000, true)
+        };
+        pwm.set(3, &inv).expect("fits");
+        pwm.set(15, &state(134_184_960, 134_184_960, false))
+            .expect("fits");
+        let text = pwm.report();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), usize::from(CHANNELS));
+        assert_eq!(
+            lines[3],
+            "pwm channel=3 enabled=1 period_ns=999998 duty_ns=249999 polarity=inversed \
+             div_int=1 div_frac=15 top=64515 cc=16129"
+        );
+        for (ch, line) in lines.iter().enumerate() {
+            assert!(line.starts_with("pwm "), "{line:?}");
+            let ch = u8::try_from(ch).expect("16 channels");
+            let out = pwm.output(ch).expect("exists");
+            assert_eq!(field(line, "channel"), ch.to_string());
+            assert_eq!(field(line, "enabled"), if out.enabled { "1" } else { "0" });
+            assert_eq!(field(line, "period_ns"), out.period_ns.to_string());
+            assert_eq!(field(line, "duty_ns"), out.duty_ns.to_string());
+            assert_eq!(field(line, "top"), out.top.to_string());
+            assert_eq!(field(line, "cc"), out.cc.to_string());
+            let got = pwm.get(ch).expect("exists");
+            assert_eq!(field(line, "period_ns"), got.period_ns.to_string());
+        }
+        assert_eq!(field(lines[15], "enabled"), "0");
+        assert_eq!(field(lines[15], "div_int"), "255");
+        assert_eq!(field(lines[15], "div_frac"), "15");
+        assert_eq!(field(lines[15], "cc"), "65536");
+        assert_eq!(field(lines[0], "polarity"), "normal");
     }
 
     #[test]
