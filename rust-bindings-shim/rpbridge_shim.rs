@@ -8,5 +8,6 @@
 //! crate is linked into the kernel image) and its symbols are exported to
 //! the subsystem modules; see `Documentation/adr/0001-module-layout.rst`.
 
+pub mod i2c_adapter;
 pub mod sysfs;
 pub mod usb;
