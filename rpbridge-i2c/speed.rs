@@ -5,7 +5,8 @@
 //! fastest speed it can do not above the request) or else read back from
 //! the bridge (`I2C_GET_SPEED`), and shown read-only in sysfs as
 //! `bus_speed_hz` on the function device, the adapter's parent
-//! (`/sys/bus/i2c/devices/i2c-N/device/bus_speed_hz`).
+//! (`/sys/bus/auxiliary/devices/rpbridge_core.i2c.M/bus_speed_hz`, also
+//! reached as `/sys/bus/i2c/devices/i2c-N/../bus_speed_hz`).
 
 use core::fmt::Write;
 

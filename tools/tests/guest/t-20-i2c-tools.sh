@@ -83,8 +83,25 @@ expect_eq "page 0x08 after w$max" "$want" "$(i2ctransfer -y "$b0" w1@0x50 0x08 r
 out=$(i2ctransfer -y "$b0" w1@0x50 0x00 "r$max" w1@0x48 0x00 r2@0x48 | tail -n 1)
 expect_eq "r$max then LM75 in one transfer" "0x1b 0x00" "$out"
 
-# Bus speed: the bridge's, in sysfs on the adapter's parent.
-expect_eq "bus_speed_hz (bridge default)" 100000 "$(cat /sys/bus/i2c/devices/i2c-$b0/device/bus_speed_hz)"
+# Throughput, for the record: small combined transfers and maximum reads.
+t0=$(date +%s%N)
+i=0
+while [ $i -lt 50 ]; do
+	i2ctransfer -y "$b0" w1@0x48 0x00 r2 >/dev/null || fail "transfer $i of 50"
+	i=$((i + 1))
+done
+t1=$(date +%s%N)
+i=0
+while [ $i -lt 10 ]; do
+	i2ctransfer -y "$b0" w1@0x50 0x00 "r$max" >/dev/null || fail "r$max $i of 10"
+	i=$((i + 1))
+done
+t2=$(date +%s%N)
+echo "throughput: 50 write-then-read transfers in $(((t1 - t0) / 1000000)) ms, 10 reads of $max bytes in $(((t2 - t1) / 1000000)) ms (each an i2ctransfer process)"
+
+# Bus speed: the bridge's, in sysfs on the adapter's parent (the function
+# device; ".." of the adapter's directory).
+expect_eq "bus_speed_hz (bridge default)" 100000 "$(cat /sys/bus/i2c/devices/i2c-$b0/../bus_speed_hz)"
 emu_stop 0
 wait_for "! i2c_bus $S 0" 20 || fail "adapter still there after the bridge left"
 modprobe -r rpbridge_i2c || fail "rmmod rpbridge_i2c"
@@ -92,7 +109,7 @@ modprobe rpbridge_i2c bus_speed_hz=450000 || fail "modprobe rpbridge_i2c bus_spe
 emu_start 0 --serial $S || fail "bridge did not bind again"
 b0=$(wait_i2c_bus $S 0) || fail "no adapter after the module parameter"
 expect_eq "bus_speed_hz after bus_speed_hz=450000 (bridge picks 400 kHz)" 400000 \
-	"$(cat /sys/bus/i2c/devices/i2c-$b0/device/bus_speed_hz)"
+	"$(cat /sys/bus/i2c/devices/i2c-$b0/../bus_speed_hz)"
 dmesg | grep -q "i2c instance 0 of bridge $S: 400000 Hz" || fail "probe line does not show 400000 Hz"
 expect_eq "LM75 at 400 kHz" "0x1b 0x00" "$(i2ctransfer -y "$b0" w1@0x48 0x00 r2)"
 emu_stop 0

