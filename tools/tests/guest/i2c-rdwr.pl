@@ -13,6 +13,8 @@
 #
 # On success prints the data of every read message, one line each
 # ("0xde 0xad"), and exits 0. On failure prints "errno N (text)" and exits 1.
+# With I2C_RDWR_REPEAT=N in the environment the ioctl is made N times (for
+# throughput figures; the data of the last one is printed).
 use strict;
 use warnings;
 
@@ -59,9 +61,11 @@ my $msgs = join '', map {
 } 0 .. $#hdr;
 # struct i2c_rdwr_ioctl_data { struct i2c_msg *msgs; u32 nmsgs; }
 my $arg = pack("J L x4", unpack("J", pack("p", $msgs)), scalar @hdr);
-if (!defined ioctl($fh, I2C_RDWR, $arg)) {
-	printf "errno %d (%s)\n", $! + 0, $!;
-	exit 1;
+for (1 .. ($ENV{I2C_RDWR_REPEAT} || 1)) {
+	if (!defined ioctl($fh, I2C_RDWR, $arg)) {
+		printf "errno %d (%s)\n", $! + 0, $!;
+		exit 1;
+	}
 }
 for my $i (0 .. $#hdr) {
 	next unless $hdr[$i][1] & 0x0001;

@@ -8,6 +8,14 @@
 . "$RPB/tools/tests/guest/testlib.sh"
 . "$RPB/tools/tests/guest/i2clib.sh"
 
+# On failure, show what the emulator saw.
+fail() {
+	echo "FAIL: $*"
+	echo "emulator log (last 20 lines):"
+	tail -n 20 "$EMU_LOG_DIR/0.log" 2>/dev/null
+	exit 1
+}
+
 S=RPB-T23
 CYCLES=${CYCLES:-6}
 emu_start 0 --serial $S || fail "bridge did not bind"
