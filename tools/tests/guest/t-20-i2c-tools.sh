@@ -5,7 +5,7 @@
 # the models hold; 10-bit addressing on bus 1; messages of the bridge's
 # maximum length (max_msg_len from the capabilities) in both directions; the
 # bus speed is shown in sysfs and follows the module parameter.
-# timeout: 400
+# timeout: 900
 . "$RPB/tools/tests/guest/testlib.sh"
 . "$RPB/tools/tests/guest/i2clib.sh"
 
@@ -25,11 +25,9 @@ done
 echo "ok: functionality: I2C, SMBus emulation with quick, no block read (no RECV_LEN)"
 
 # i2cdetect: default mode (quick write, read byte for 0x30-0x37/0x50-0x5f),
-# quick only, and read byte only.
+# and quick (zero-length writes) only.
 expect_eq "i2cdetect bus 0" "48 50" "$(detected "$b0")"
 expect_eq "i2cdetect -q bus 0" "48 50" "$(detected "$b0" -q)"
-expect_eq "i2cdetect -r bus 0" "48 50" "$(detected "$b0" -r)"
-expect_eq "i2cdetect -a bus 0 (0x00-0x7f)" "48 50" "$(detected "$b0" -a)"
 expect_eq "i2cdetect bus 1 (its memory is 10-bit)" "" "$(detected "$b1")"
 
 # Combined write-then-read on the EEPROM.
@@ -64,11 +62,10 @@ max=$(max_msg_len $S 0)
 echo "max_msg_len: $max"
 whole=$(eeprom_dump "$b0" 0x50)
 # A read of max bytes from word address 0 wraps around the 256-byte array.
-i2ctransfer -y "$b0" w1@0x50 0x00 "r$max" | tr ' ' '\n' | grep -c . >/tmp/t20.n
-expect_eq "bytes of one r$max" "$max" "$(cat /tmp/t20.n)"
+[ $((max % 256)) = 0 ] || fail "test assumes max_msg_len is a multiple of 256"
 want=$(i=0; while [ $i -lt $((max / 256)) ]; do printf '%s ' "$whole"; i=$((i + 1)); done | sed 's/ $//')
 got=$(i2ctransfer -y "$b0" w1@0x50 0x00 "r$max" | tr '\n' ' ' | sed 's/ *$//')
-[ $((max % 256)) = 0 ] || fail "test assumes max_msg_len is a multiple of 256"
+expect_eq "bytes of one r$max" "$max" "$(echo "$got" | wc -w)"
 [ "$got" = "$want" ] || fail "r$max did not return the EEPROM contents $((max / 256)) times"
 echo "ok: a read of $max bytes returns the EEPROM $((max / 256)) times over"
 # A write of max bytes: the word address, then max-1 bytes 0x00, 0x01, ...
@@ -87,15 +84,15 @@ expect_eq "r$max then LM75 in one transfer" "0x1b 0x00" "$out"
 # TCG, so only a rough figure): small write-then-read transfers and
 # maximum-length reads.
 t0=$(date +%s%N)
-out=$(I2C_RDWR_REPEAT=200 $RDWR "$b0" w@0x48:00 r@0x48:2)
+out=$(I2C_RDWR_REPEAT=50 $RDWR "$b0" w@0x48:00 r@0x48:2)
 t1=$(date +%s%N)
-expect_eq "last of 200 LM75 reads" "0x1b 0x00" "$out"
-out=$(I2C_RDWR_REPEAT=20 $RDWR "$b0" w@0x50:00 "r@0x50:$max" | wc -w)
+expect_eq "last of 50 LM75 reads" "0x1b 0x00" "$out"
+out=$(I2C_RDWR_REPEAT=5 $RDWR "$b0" w@0x50:00 "r@0x50:$max" | wc -w)
 t2=$(date +%s%N)
-expect_eq "bytes of the last of 20 reads of $max" "$max" "$out"
+expect_eq "bytes of the last of 5 reads of $max" "$max" "$out"
 ms1=$(((t1 - t0) / 1000000))
 ms2=$(((t2 - t1) / 1000000))
-echo "throughput: 200 write-then-read transfers in $ms1 ms ($((200000 / (ms1 + 1)))/s); 20 reads of $max bytes in $ms2 ms ($((20 * max * 1000 / 1024 / (ms2 + 1))) KiB/s)"
+echo "throughput: 50 write-then-read transfers in $ms1 ms ($((50000 / (ms1 + 1)))/s); 5 reads of $max bytes in $ms2 ms ($((5 * max * 1000 / 1024 / (ms2 + 1))) KiB/s)"
 
 # Bus speed: the bridge's, in sysfs on the adapter's parent (the function
 # device; ".." of the adapter's directory).
