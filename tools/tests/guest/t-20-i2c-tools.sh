@@ -8,6 +8,7 @@
 # timeout: 900
 . "$RPB/tools/tests/guest/testlib.sh"
 . "$RPB/tools/tests/guest/i2clib.sh"
+slow_host_timeout
 
 S=RPB-T20
 emu_start 0 --serial $S || fail "bridge did not bind"
