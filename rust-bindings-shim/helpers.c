@@ -25,3 +25,28 @@ void rpbridge_helper_fill_int_urb(struct urb *urb, struct usb_device *dev,
 {
 	usb_fill_int_urb(urb, dev, pipe, buf, len, complete, context, interval);
 }
+
+/* SPI controllers (rust-bindings-shim/spi.rs). */
+
+#include <linux/spi/spi.h>
+
+void *rpbridge_helper_spi_controller_get_devdata(struct spi_controller *ctlr);
+void rpbridge_helper_spi_controller_set_devdata(struct spi_controller *ctlr,
+						void *data);
+void rpbridge_helper_spi_controller_put(struct spi_controller *ctlr);
+
+void *rpbridge_helper_spi_controller_get_devdata(struct spi_controller *ctlr)
+{
+	return spi_controller_get_devdata(ctlr);
+}
+
+void rpbridge_helper_spi_controller_set_devdata(struct spi_controller *ctlr,
+						void *data)
+{
+	spi_controller_set_devdata(ctlr, data);
+}
+
+void rpbridge_helper_spi_controller_put(struct spi_controller *ctlr)
+{
+	spi_controller_put(ctlr);
+}
