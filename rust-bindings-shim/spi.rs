@@ -220,6 +220,12 @@ impl Transfer {
         Some(unsafe { core::slice::from_raw_parts(buf.cast::<u8>(), len) })
     }
 
+    /// Whether the transfer has a receive buffer.
+    pub fn has_rx(&self) -> bool {
+        // SAFETY: By the type invariant the transfer is live.
+        !unsafe { (*self.raw()).rx_buf }.is_null()
+    }
+
     /// Where the received data goes, if anywhere.
     pub fn rx(&mut self) -> Option<&mut [u8]> {
         let len = self.len();
@@ -337,9 +343,14 @@ impl Message {
         let head = unsafe { &raw mut (*self.raw()).transfers };
         // SAFETY: As above; the list is not changed while in flight.
         let next = unsafe { (*head).next };
+        // SAFETY: By the type invariant the message is in flight, so its
+        // device is registered until it completes; the device is not part
+        // of the transfers' buffers.
+        let spi = unsafe { SpiDevice::from_raw((*self.raw()).spi) };
         Transfers {
             head,
             next,
+            spi,
             _msg: self,
         }
     }
@@ -351,10 +362,16 @@ impl Message {
 pub struct Transfers<'a> {
     head: *mut kernel::bindings::list_head,
     next: *mut kernel::bindings::list_head,
+    spi: &'a SpiDevice,
     _msg: &'a mut Message,
 }
 
-impl Transfers<'_> {
+impl<'a> Transfers<'a> {
+    /// The device the message is for (usable while transfers are lent).
+    pub fn device(&self) -> &'a SpiDevice {
+        self.spi
+    }
+
     /// The next transfer, and whether it is the message's last one.
     #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> Option<(&mut Transfer, bool)> {
@@ -402,7 +419,7 @@ pub struct Config {
 /// A controller driver's callbacks. The SPI core serialises them per
 /// controller (`io_mutex`); they run in process context and may sleep.
 #[vtable]
-pub trait Operations: Send + Sync + Sized + 'static {
+pub trait Operations: Send + Sync + Sized {
     /// Checks (and may prepare for) a device's settings: mode, word size,
     /// speed. Called when a device is added and whenever it changes them.
     fn setup(&self, _spi: &SpiDevice) -> Result {
@@ -495,7 +512,9 @@ impl<T: Operations> Registration<T> {
         parent: &device::Device<Bound>,
         config: &Config,
     ) -> Result<NonNull<bindings::spi_controller>> {
-        let parent = ptr::from_ref(parent).cast_mut().cast::<kernel::bindings::device>();
+        let parent = ptr::from_ref(parent)
+            .cast_mut()
+            .cast::<kernel::bindings::device>();
         // SAFETY: `parent` is a bound device; a host controller needs no
         // private data of the SPI core's allocation.
         let ctlr = unsafe { bindings::__spi_alloc_controller(parent, 0, false) };
@@ -554,8 +573,7 @@ impl<T: Operations> Registration<T> {
         let name = info.modalias.to_bytes();
         // SAFETY: By the type invariant the controller is registered.
         let num_cs = unsafe { (*self.ctlr.as_ptr()).num_chipselect };
-        if u16::from(info.chip_select) >= num_cs || name.len() >= bindings::SPI_NAME_SIZE as usize
-        {
+        if u16::from(info.chip_select) >= num_cs || name.len() >= bindings::SPI_NAME_SIZE as usize {
             return Err(EINVAL);
         }
         let mut board = bindings::spi_board_info::default();
