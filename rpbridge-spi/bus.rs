@@ -73,6 +73,7 @@ impl<'bound> Bus<'bound> {
         &self,
         cs: u8,
         wire_mode: u8,
+        hz: u32,
         t: &Transfer,
         tx: Option<&[u8]>,
         rx: bool,
@@ -95,7 +96,7 @@ impl<'bound> Bus<'bound> {
             cs,
             mode: wire_mode,
             bits_per_word: t.bits_per_word(),
-            speed_hz: t.speed_hz(),
+            speed_hz: hz,
             flags,
             delay_us,
             len,
@@ -124,11 +125,16 @@ impl<'bound> Bus<'bound> {
             dev_err!(dev, "{} bits per word not supported\n", bits);
             return Err(EINVAL);
         }
-        if !self.speed_ok(t.speed_hz()) {
+        // 0: the device set no limit, so the bus's fastest.
+        let hz = match t.speed_hz() {
+            0 => self.caps.max_hz,
+            hz => hz,
+        };
+        if !self.speed_ok(hz) {
             dev_err!(
                 dev,
                 "{} Hz outside the bus's {}..={} Hz\n",
-                t.speed_hz(),
+                hz,
                 self.caps.min_hz,
                 self.caps.max_hz
             );
@@ -153,7 +159,7 @@ impl<'bound> Bus<'bound> {
         if max_piece == 0 || len % word != 0 {
             return Err(EINVAL);
         }
-        t.set_effective_speed_hz(t.speed_hz().min(self.caps.max_hz));
+        t.set_effective_speed_hz(hz);
 
         let mut off = 0;
         loop {
@@ -171,6 +177,7 @@ impl<'bound> Bus<'bound> {
                 self.piece(
                     cs,
                     wire_mode,
+                    hz,
                     t,
                     tx,
                     rx,

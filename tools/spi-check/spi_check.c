@@ -227,7 +227,7 @@ static int cmd_hold(char **av)
 
 int main(int ac, char **av)
 {
-	if (ac >= 8 && !strcmp(av[1], "loop"))
+	if ((ac == 7 || ac == 8) && !strcmp(av[1], "loop"))
 		return cmd_loop(av + 2, ac - 2);
 	if (ac == 3 && !strcmp(av[1], "split"))
 		return cmd_split(av + 2);
