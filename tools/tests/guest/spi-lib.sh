@@ -2,8 +2,11 @@
 # Helpers for the SPI guest tests (t-30..t-39). Sourced after testlib.sh.
 # shellcheck shell=sh
 
-SPI_TOOLS=$RPB/out/guest-tools
-[ -x "$SPI_TOOLS/spi_check" ] || fail "no $SPI_TOOLS/spi_check: run scripts/build-guest-tools on the host"
+[ -x "$RPB/out/guest-tools/spi_check" ] || fail "no $RPB/out/guest-tools/spi_check: run scripts/build-guest-tools on the host"
+# Run from the guest's memory: starting them over 9p costs seconds each.
+SPI_TOOLS=/tmp/spi-tools
+mkdir -p "$SPI_TOOLS" && cp "$RPB/out/guest-tools/spi_check" "$RPB/out/guest-tools/spidev_test" "$SPI_TOOLS/" ||
+	fail "cannot copy the SPI test programs to $SPI_TOOLS"
 
 # spi_ctlrs: the SPI controllers (spiN) rpbridge-spi registered.
 spi_ctlrs() {
