@@ -33,3 +33,28 @@ bool rpbridge_helper_irqd_irq_disabled(struct irq_data *d)
 {
 	return irqd_irq_disabled(d);
 }
+
+/* SPI controllers (rust-bindings-shim/spi.rs). */
+
+#include <linux/spi/spi.h>
+
+void *rpbridge_helper_spi_controller_get_devdata(struct spi_controller *ctlr);
+void rpbridge_helper_spi_controller_set_devdata(struct spi_controller *ctlr,
+						void *data);
+void rpbridge_helper_spi_controller_put(struct spi_controller *ctlr);
+
+void *rpbridge_helper_spi_controller_get_devdata(struct spi_controller *ctlr)
+{
+	return spi_controller_get_devdata(ctlr);
+}
+
+void rpbridge_helper_spi_controller_set_devdata(struct spi_controller *ctlr,
+						void *data)
+{
+	spi_controller_set_devdata(ctlr, data);
+}
+
+void rpbridge_helper_spi_controller_put(struct spi_controller *ctlr)
+{
+	spi_controller_put(ctlr);
+}
