@@ -9,6 +9,7 @@
 //! the subsystem modules; see `Documentation/adr/0001-module-layout.rst`.
 
 pub mod bindings;
+pub mod iio;
 pub mod sysfs;
 pub mod usb;
 pub mod work;
