@@ -55,6 +55,21 @@ extern "C" {
     ) -> c_int;
 }
 
+/// The driver-private area of `indio_dev` (`iio_priv`).
+///
+/// Not generic and never inlined, so that the generic code of drivers
+/// calls this (exported with the shim) and not the C helper, which is
+/// private to the module the shim is linked into.
+///
+/// # Safety
+///
+/// `indio_dev` is a live `iio_dev`.
+#[inline(never)]
+unsafe fn iio_priv(indio_dev: *const bindings::iio_dev) -> *mut c_void {
+    // SAFETY: The caller guarantees `indio_dev` is live.
+    unsafe { rpbridge_helper_iio_priv(indio_dev) }
+}
+
 /// What a channel measures (`enum iio_chan_type`, the types drivers here use).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ChannelType {
@@ -603,7 +618,7 @@ impl<T: Driver> Adapter<T> {
     unsafe fn data<'a>(indio_dev: *mut bindings::iio_dev) -> (&'a T, &'a Device) {
         // SAFETY: The caller guarantees the private area holds the pointer
         // `Registration::new` stored, to a `T` alive for `'a`.
-        let data = unsafe { &**rpbridge_helper_iio_priv(indio_dev).cast::<*const T>() };
+        let data = unsafe { &**iio_priv(indio_dev).cast::<*const T>() };
         // SAFETY: A live `iio_dev` owned by the registration.
         (data, unsafe { Device::from_raw(indio_dev) })
     }
@@ -859,7 +874,7 @@ impl<T: Driver> Registration<T> {
         // else uses it yet. The pointed-to data and channels live in heap
         // allocations the registration owns, so moving `reg` keeps them.
         unsafe {
-            *rpbridge_helper_iio_priv(raw).cast::<*const T>() = ptr::from_ref(&*reg.data);
+            *iio_priv(raw).cast::<*const T>() = ptr::from_ref(&*reg.data);
             (*raw).name = name.as_char_ptr();
             (*raw).channels = reg._channels.as_ptr().cast();
             (*raw).num_channels = num_channels;
