@@ -194,9 +194,9 @@ impl iio::Driver for Adc<'_> {
             (ChannelInfo::Scale, Some(ChannelType::Temp)) => Ok(self.limits.temp_scale()),
             (ChannelInfo::Scale, _) => Ok(self.limits.voltage_scale()),
             (ChannelInfo::Offset, Some(ChannelType::Temp)) => Ok(self.limits.temp_offset()),
-            (ChannelInfo::SampFreq, _) => Ok(Value::Int(
-                i32::try_from(self.rate()?).map_err(|_| EPROTO)?,
-            )),
+            (ChannelInfo::SampFreq, _) => {
+                Ok(Value::Int(i32::try_from(self.rate()?).map_err(|_| EPROTO)?))
+            }
             _ => Err(EINVAL),
         }
     }

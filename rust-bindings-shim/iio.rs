@@ -854,7 +854,9 @@ impl<T: Driver> Registration<T> {
         let num_channels = c_int::try_from(channels.len())?;
         let data = KBox::pin_init(data, GFP_KERNEL)?;
         let priv_size = c_int::try_from(core::mem::size_of::<*const T>())?;
-        let parent_raw = ptr::from_ref(parent).cast::<kernel::bindings::device>().cast_mut();
+        let parent_raw = ptr::from_ref(parent)
+            .cast::<kernel::bindings::device>()
+            .cast_mut();
         // SAFETY: `parent` is a bound device (`device::Device` is
         // transparent over `struct device`); the allocation takes a
         // reference to it.
@@ -955,9 +957,9 @@ impl<T: Driver> Drop for Registration<T> {
         if self.registered {
             // SAFETY: The device is registered (type invariant). This
             // disables a running buffer (through the driver's callbacks, while
-        // `data` is alive), waits for running callbacks and removes the
-        // attributes and character device, so nothing calls into `data` or
-        // reads the channels after it returns.
+            // `data` is alive), waits for running callbacks and removes the
+            // attributes and character device, so nothing calls into `data` or
+            // reads the channels after it returns.
             unsafe { bindings::iio_device_unregister(self.dev.as_ptr()) };
         }
         self.release();
