@@ -161,13 +161,17 @@ impl<'bound> Adc<'bound> {
             Ok(_) | Err(ENODEV) => {}
             Err(e) => dev_warn!(dev, "stream stop failed: {:?}\n", e),
         }
-        if lost != 0 || dropped != 0 {
+        // Scans dropped because the buffer was full are usual at the end of
+        // a capture (a reader stops reading before it disables the buffer).
+        if lost != 0 {
             dev_warn!(
                 dev,
                 "capture ended with {} sample blocks lost, {} scans dropped (buffer full)\n",
                 lost,
                 dropped
             );
+        } else if dropped != 0 {
+            dev_dbg!(dev, "capture ended, {} scans dropped (buffer full)\n", dropped);
         }
     }
 

@@ -355,6 +355,13 @@ impl Device {
         }
     }
 
+    /// Stops the ADC's sample stream, if one runs.
+    pub fn stop_streams(&mut self) {
+        if let Some(a) = &mut self.adc {
+            a.stop();
+        }
+    }
+
     /// Power-on state of every function.
     pub fn reset(&mut self, now_ns: u64) {
         if let Some(g) = &mut self.gpio {

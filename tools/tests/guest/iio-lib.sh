@@ -19,13 +19,14 @@ iio_wait() {
 	iio_dev
 }
 
-# attr CHANNEL ATTR: a channel attribute through libiio's iio_attr (whose
-# output is "dev '...', channel '...' (input), attr '...', value '...'").
+# attr CHANNEL ATTR: a channel attribute through libiio's iio_attr, which
+# prints the bare value when one attribute matches (and "... attr 'A',
+# value 'V'" lines when several do).
 attr() {
 	_out=$(iio_attr -u local: -c "$IIO_NAME" "$1" "$2" 2>&1)
 	_rc=$?
 	[ "$_rc" = 0 ] || { echo "iio_attr -c $IIO_NAME $1 $2: rc $_rc: $_out" >&2; return 1; }
 	_v=$(printf '%s\n' "$_out" | sed -n "s/.*attr '$2', value '\(.*\)'\$/\1/p" | head -1)
-	[ -n "$_v" ] || { echo "iio_attr -c $IIO_NAME $1 $2: no value in '$_out'" >&2; return 1; }
+	[ -n "$_v" ] || _v=$(printf '%s\n' "$_out" | tail -1)
 	echo "$_v"
 }

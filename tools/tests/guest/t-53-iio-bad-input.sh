@@ -4,7 +4,7 @@
 # unplugging the bridge while a buffer is enabled and being read ends the
 # reader, removes the IIO device and leaves no kernel report or leak (vm-run
 # checks); after replug the device captures again.
-# timeout: 300
+# timeout: 600
 . "$RPB/tools/tests/guest/testlib.sh"
 . "$RPB/tools/tests/guest/iio-lib.sh"
 
