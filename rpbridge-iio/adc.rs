@@ -171,7 +171,11 @@ impl<'bound> Adc<'bound> {
                 dropped
             );
         } else if dropped != 0 {
-            dev_dbg!(dev, "capture ended, {} scans dropped (buffer full)\n", dropped);
+            dev_dbg!(
+                dev,
+                "capture ended, {} scans dropped (buffer full)\n",
+                dropped
+            );
         }
     }
 
