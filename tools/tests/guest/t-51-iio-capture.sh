@@ -67,7 +67,7 @@ for t in /sys/bus/iio/devices/trigger*; do
 done
 [ -n "$trig" ] || fail "trigger t51 not found"
 echo 200 >"$trig/sampling_frequency" || fail "trigger rate"
-iio_readdev -u local: -t t51 -b 20 -s 100 -T 10000 "$IIO_NAME" voltage0 voltage3 temp4 timestamp >"$out" ||
+iio_readdev -u local: -t t51 -b 5 -s 100 -T 60000 "$IIO_NAME" voltage0 voltage3 temp4 timestamp >"$out" ||
 	fail "iio_readdev (triggered) failed"
 # Each scan is three USB round trips: under emulation the trigger fires
 # faster than scans complete, and the IIO core skips the triggers that find
