@@ -24,7 +24,8 @@
     clippy::cast_lossless,
     clippy::ptr_as_ptr,
     clippy::ref_as_ptr,
-    clippy::undocumented_unsafe_blocks
+    clippy::undocumented_unsafe_blocks,
+    unnecessary_transmutes
 )]
 
 #[allow(unused_imports)]

@@ -58,3 +58,40 @@ void rpbridge_helper_spi_controller_put(struct spi_controller *ctlr)
 {
 	spi_controller_put(ctlr);
 }
+
+/* IIO (rust-bindings-shim/iio.rs); upstream, rust/helpers/iio.c. */
+
+#include <linux/iio/iio.h>
+#include <linux/iio/buffer.h>
+
+void *rpbridge_helper_iio_priv(const struct iio_dev *indio_dev);
+bool rpbridge_helper_iio_device_claim_direct(struct iio_dev *indio_dev);
+void rpbridge_helper_iio_device_release_direct(struct iio_dev *indio_dev);
+int rpbridge_helper_iio_push_to_buffers_with_ts(struct iio_dev *indio_dev,
+						void *data,
+						size_t data_total_len,
+						s64 timestamp);
+
+void *rpbridge_helper_iio_priv(const struct iio_dev *indio_dev)
+{
+	return iio_priv(indio_dev);
+}
+
+bool rpbridge_helper_iio_device_claim_direct(struct iio_dev *indio_dev)
+{
+	return iio_device_claim_direct(indio_dev);
+}
+
+void rpbridge_helper_iio_device_release_direct(struct iio_dev *indio_dev)
+{
+	iio_device_release_direct(indio_dev);
+}
+
+int rpbridge_helper_iio_push_to_buffers_with_ts(struct iio_dev *indio_dev,
+						void *data,
+						size_t data_total_len,
+						s64 timestamp)
+{
+	return iio_push_to_buffers_with_ts(indio_dev, data, data_total_len,
+					   timestamp);
+}

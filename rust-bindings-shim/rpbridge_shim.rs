@@ -12,6 +12,7 @@ pub mod auxiliary;
 pub mod bindings;
 pub mod gpio;
 pub mod i2c_adapter;
+pub mod iio;
 pub mod spi;
 pub mod sysfs;
 pub mod usb;

@@ -360,6 +360,13 @@ impl Device {
         self.pwm.as_ref()
     }
 
+    /// Stops the ADC's sample stream, if one runs.
+    pub fn stop_streams(&mut self) {
+        if let Some(a) = &mut self.adc {
+            a.stop();
+        }
+    }
+
     /// Power-on state of every function.
     pub fn reset(&mut self, now_ns: u64) {
         if let Some(g) = &mut self.gpio {
@@ -506,6 +513,38 @@ mod tests {
         assert_eq!(
             ask(&mut dev, opcode::GPIO_GET, &Bytes(&[])).0,
             Status::BadLength
+        );
+    }
+
+    #[test]
+    fn stop_streams_ends_an_adc_stream_and_keeps_the_rate() {
+        use rpbridge_protocol::{adc, Instance};
+        let mut dev = device(&[]);
+        let rate = adc::Rate {
+            instance: 0,
+            hz: 2000,
+        };
+        assert_eq!(ask(&mut dev, opcode::ADC_SET_RATE, &rate).0, Status::Ok);
+        let start = adc::StreamStart {
+            instance: 0,
+            channel_mask: 0x09,
+            scans_per_block: 4,
+        };
+        assert_eq!(
+            ask(&mut dev, opcode::ADC_STREAM_START, &start).0,
+            Status::Ok
+        );
+        assert!(dev.next_deadline().is_some(), "streaming");
+        dev.stop_streams();
+        assert_eq!(dev.next_deadline(), None, "no block due after the stop");
+        let mut out = Vec::new();
+        dev.events(u64::MAX, &mut out);
+        assert!(out.is_empty(), "no block after the stop");
+        let (s, body) = ask(&mut dev, opcode::ADC_GET_RATE, &Instance { instance: 0 });
+        assert_eq!((s, adc::Rate::decode(&body)), (Status::Ok, Ok(rate)));
+        assert_eq!(
+            ask(&mut dev, opcode::ADC_STREAM_START, &start).0,
+            Status::Ok
         );
     }
 

@@ -73,6 +73,8 @@ enum Input {
     Command(Command),
     /// The host configured the device (after a plug-in or reset).
     Configured,
+    /// The host disabled the interface (unplug, unbind, reset).
+    Deconfigured,
 }
 
 /// What an IN endpoint's thread is told.
@@ -199,6 +201,9 @@ pub fn run(config: &Config, stop: &AtomicBool) -> Result<(), String> {
                 }
                 Ok(Input::Command(cmd)) => send(link.on_command(cmd, now_ns())),
                 Ok(Input::Configured) => link.reset_stream(),
+                // As a firmware would on losing its configuration: no
+                // sample stream outlives the host's session.
+                Ok(Input::Deconfigured) => link.stop_streams(),
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => break,
             }
@@ -230,7 +235,10 @@ fn control_events(custom: &mut Custom, to: &mpsc::Sender<Input>, stop: &AtomicBo
                 eprintln!("rpbridge-emulator: host enabled the interface");
                 let _ = to.send(Input::Configured);
             }
-            Ok(Some(Event::Disable)) => eprintln!("rpbridge-emulator: host disabled the interface"),
+            Ok(Some(Event::Disable)) => {
+                eprintln!("rpbridge-emulator: host disabled the interface");
+                let _ = to.send(Input::Deconfigured);
+            }
             Ok(_) => {}
             Err(e) => {
                 eprintln!("rpbridge-emulator: control events: {e}");

@@ -158,6 +158,12 @@ impl Link {
         out
     }
 
+    /// Stops the device's event streams (ADC sampling), as when the host
+    /// goes away.
+    pub fn stop_streams(&mut self) {
+        self.device.stop_streams();
+    }
+
     /// Frames due at `now_ns`: delayed replies and events.
     pub fn poll(&mut self, now_ns: u64) -> Vec<Outgoing> {
         let mut due = Vec::new();
