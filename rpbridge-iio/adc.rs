@@ -10,7 +10,8 @@
 //! - Triggered mode (a trigger such as the hrtimer software trigger set):
 //!   each trigger reads one scan with one `ADC_READ` per enabled channel,
 //!   timestamped with the trigger's time. The device's rate does not apply;
-//!   each scan costs one USB round trip per channel.
+//!   the reads of one scan are sent together and then waited for, so a
+//!   scan costs about one USB round trip whatever the channel count.
 
 use kernel::prelude::*;
 use rpbridge_core::{
@@ -27,7 +28,7 @@ use rpbridge_core::{
         Channel,
         Instance, //
     },
-    FunctionDevice,
+    Client, FunctionDevice, Pending,
 };
 use rpbridge_shim::iio::{
     self,
@@ -53,6 +54,7 @@ const BLOCKS_PER_SECOND: u32 = 50;
 /// The driver data of one ADC's IIO device.
 pub(crate) struct Adc<'bound> {
     function: &'bound FunctionDevice,
+    client: Client,
     limits: Limits,
     capture: SharedCapture,
 }
@@ -65,6 +67,7 @@ impl<'bound> Adc<'bound> {
     ) -> Self {
         Adc {
             function,
+            client: function.client(),
             limits,
             capture,
         }
@@ -81,6 +84,22 @@ impl<'bound> Adc<'bound> {
             channel,
         };
         let reply = self.function.request_ok(opcode::ADC_READ, &msg, 2)?;
+        Ok(Sample::decode(&reply).map_err(|_| EPROTO)?.raw)
+    }
+
+    /// Sends a conversion of device channel `channel`; see
+    /// [`Self::sample_of`] for its reply.
+    fn submit_read(&self, channel: u8) -> Result<Pending> {
+        let msg = Channel {
+            instance: self.instance(),
+            channel,
+        };
+        self.client.submit(opcode::ADC_READ, &msg, 2)
+    }
+
+    /// The sample in the reply to [`Self::submit_read`].
+    fn sample_of(pending: Pending) -> Result<u16> {
+        let reply = pending.wait_ok()?;
         Ok(Sample::decode(&reply).map_err(|_| EPROTO)?.raw)
     }
 
@@ -254,13 +273,25 @@ impl iio::Driver for Adc<'_> {
         let Some(scan) = c.scan.as_mut() else {
             return;
         };
-        let enabled = (0..self.limits.channels).filter(|ch| mask & (1 << ch) != 0);
-        for (pos, ch) in enabled.enumerate() {
-            match self.read_sample(ch) {
-                Ok(raw) => scan.put_u16_le(pos * SAMPLE_BYTES, raw),
+        // At most 8 channels (the mask is a u8): one slot each.
+        let mut reads: [Option<Pending>; 8] = Default::default();
+        let enabled = (0..self.limits.channels.min(8)).filter(|ch| mask & (1 << ch) != 0);
+        for (slot, ch) in reads.iter_mut().zip(enabled) {
+            match self.submit_read(ch) {
+                Ok(p) => *slot = Some(p),
                 Err(e) => {
                     // One line per failed scan would flood at trigger rate.
+                    // Dropping `reads` abandons the reads already sent.
                     dev_dbg!(dev, "triggered read of channel {} failed: {:?}\n", ch, e);
+                    return;
+                }
+            }
+        }
+        for (pos, read) in reads.into_iter().flatten().enumerate() {
+            match Self::sample_of(read) {
+                Ok(raw) => scan.put_u16_le(pos * SAMPLE_BYTES, raw),
+                Err(e) => {
+                    dev_dbg!(dev, "triggered read failed: {:?}\n", e);
                     return;
                 }
             }

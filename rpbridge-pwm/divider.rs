@@ -146,7 +146,10 @@ impl Divider {
         if cc >= slice.counts {
             return self.period_request(slice);
         }
-        div_up(u64::from(cc) * u64::from(slice.div16) * NS_PER_S, self.per_ns)
+        div_up(
+            u64::from(cc) * u64::from(slice.div16) * NS_PER_S,
+            self.per_ns,
+        )
     }
 
     /// The slice and compare value behind a period and duty the bridge

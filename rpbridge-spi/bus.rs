@@ -12,8 +12,10 @@
 //! last piece's `delay_us` (longer ones: the rest is slept here), a
 //! `word_delay` makes every word its own piece with that delay, and a
 //! `cs_change_delay` is slept here between the release and the next
-//! selection. Pieces go one after the other: the client API's `request`
-//! waits for each reply.
+//! selection. The pieces of a transfer are pipelined: up to [`WINDOW`] of
+//! them are on their way before the driver waits for the oldest reply, so
+//! the link stays busy while replies come back (the device runs requests in
+//! the order it reads them, which keeps the selection's bytes in order).
 
 use kernel::{
     prelude::*,
@@ -21,12 +23,17 @@ use kernel::{
 };
 use rpbridge_core::{
     protocol::{caps::SpiCaps, opcode, spi},
-    FunctionDevice,
+    Client, FunctionDevice, Pending,
 };
 use rpbridge_shim::spi::{mode, Message, Operations, SpiDevice, Transfer};
 
 /// The most a device can wait after a transfer, microseconds.
 const MAX_DEVICE_DELAY_US: u32 = u16::MAX as u32;
+
+/// Pieces of one transfer in flight at once: enough to keep the link busy
+/// while the oldest reply travels back, few enough to leave the core's
+/// request slots to the bridge's other functions.
+const WINDOW: usize = 8;
 
 /// The Linux mode bits that go on the wire as they are (the protocol's
 /// `mode` bits are Linux's low 5).
@@ -36,7 +43,15 @@ const WIRE_MODE_BITS: u32 =
 /// A bus: the function instance and what it can do.
 pub(crate) struct Bus<'bound> {
     function: &'bound FunctionDevice,
+    client: Client,
     caps: SpiCaps,
+}
+
+/// A piece sent and not yet answered: where its bytes go in the transfer.
+struct InFlight {
+    pending: Pending,
+    off: usize,
+    len: usize,
 }
 
 /// Microseconds in `ns`, rounded up.
@@ -53,7 +68,11 @@ fn sleep_us(us: u32) {
 
 impl<'bound> Bus<'bound> {
     pub(crate) fn new(function: &'bound FunctionDevice, caps: SpiCaps) -> Self {
-        Bus { function, caps }
+        Bus {
+            function,
+            client: function.client(),
+            caps,
+        }
     }
 
     /// The bus's capabilities.
@@ -66,10 +85,10 @@ impl<'bound> Bus<'bound> {
         (self.caps.min_hz..=self.caps.max_hz).contains(&hz)
     }
 
-    /// Sends one piece and returns the received bytes (`len` of them when
-    /// `rx`, else none).
+    /// Sends one piece; its reply is the received bytes (`len` of them
+    /// when `rx`, else none).
     #[allow(clippy::too_many_arguments)]
-    fn piece(
+    fn send_piece(
         &self,
         cs: u8,
         wire_mode: u8,
@@ -80,7 +99,7 @@ impl<'bound> Bus<'bound> {
         len: u16,
         keep: bool,
         delay_us: u16,
-    ) -> Result<KVec<u8>> {
+    ) -> Result<Pending> {
         let mut flags = 0;
         if tx.is_some() {
             flags |= spi::flags::TX;
@@ -103,11 +122,26 @@ impl<'bound> Bus<'bound> {
             tx: tx.unwrap_or(&[]),
         };
         let want = if rx { usize::from(len) } else { 0 };
-        let reply = self.function.request_ok(opcode::SPI_TRANSFER, &req, want)?;
-        if reply.len() != want {
-            return Err(EPROTO);
+        self.client.submit(opcode::SPI_TRANSFER, &req, want)
+    }
+
+    /// Waits for the oldest piece in flight and stores what it received.
+    fn complete_oldest(&self, window: &mut KVec<InFlight>, t: &mut Transfer) -> Result {
+        let Ok(piece) = window.remove(0) else {
+            return Ok(());
+        };
+        let reply = piece.pending.wait_ok()?;
+        match t.rx() {
+            Some(rx) => {
+                if reply.len() != piece.len {
+                    return Err(EPROTO);
+                }
+                rx[piece.off..piece.off + piece.len].copy_from_slice(&reply);
+            }
+            None if !reply.is_empty() => return Err(EPROTO),
+            None => {}
         }
-        Ok(reply)
+        Ok(())
     }
 
     /// Runs one transfer of a message on chip select `cs`; `keep_after`
@@ -161,7 +195,10 @@ impl<'bound> Bus<'bound> {
         }
         t.set_effective_speed_hz(hz);
 
+        let mut window = KVec::with_capacity(WINDOW, GFP_KERNEL)?;
         let mut off = 0;
+        // On an error the pieces still in flight are dropped, which
+        // abandons them; the caller then releases chip select.
         loop {
             let n = max_piece.min(len - off);
             let end = off + n == len;
@@ -171,16 +208,18 @@ impl<'bound> Bus<'bound> {
                 word_delay_us
             };
             let on_device = device_delay.min(MAX_DEVICE_DELAY_US);
-            let reply = {
+            if window.len() == WINDOW {
+                self.complete_oldest(&mut window, t)?;
+            }
+            let pending = {
                 let tx = t.tx().map(|b| &b[off..off + n]);
-                let rx = t.has_rx();
-                self.piece(
+                self.send_piece(
                     cs,
                     wire_mode,
                     hz,
                     t,
                     tx,
-                    rx,
+                    t.has_rx(),
                     // CAST: at most `max_len`, a u16.
                     n as u16,
                     !end || keep_after,
@@ -188,12 +227,27 @@ impl<'bound> Bus<'bound> {
                     on_device as u16,
                 )?
             };
-            if let Some(rx) = t.rx() {
-                rx[off..off + n].copy_from_slice(&reply);
-            }
-            sleep_us(device_delay - on_device);
+            window.push(
+                InFlight {
+                    pending,
+                    off,
+                    len: n,
+                },
+                GFP_KERNEL,
+            )?;
             off += n;
+            // A delay longer than the device can wait is slept here, after
+            // the piece has run.
+            if device_delay > on_device {
+                while !window.is_empty() {
+                    self.complete_oldest(&mut window, t)?;
+                }
+                sleep_us(device_delay - on_device);
+            }
             if end {
+                while !window.is_empty() {
+                    self.complete_oldest(&mut window, t)?;
+                }
                 return Ok(());
             }
         }

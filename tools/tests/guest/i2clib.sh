@@ -43,28 +43,3 @@ max_msg_len() {
 	dmesg | sed -n "s/.*i2c instance $2 of bridge $1: .* messages of \([0-9]*\) bytes per transfer.*/\1/p" | tail -n 1
 }
 
-# The test guest runs under TCG on a shared host; at a high host load a
-# reply can take longer than rpbridge-core's default 1 s request timeout,
-# which fails a transfer with ETIMEDOUT. The I2C tests check function, not
-# latency: slow_host_timeout reloads rpbridge-core (before any bridge is
-# plugged) with a 5 s timeout, which still bounds every call, and puts the
-# default back when the test exits.
-RPB_MODS="rpbridge_gpio rpbridge_i2c rpbridge_spi rpbridge_pwm rpbridge_iio rpbridge_core"
-unload_rpbridge() {
-	for _i in $(seq 50); do
-		# shellcheck disable=SC2086 # a list of modules
-		modprobe -r $RPB_MODS 2>/dev/null && return 0
-		sleep 0.2
-	done
-	return 1
-}
-default_timeout() {
-	touch /tmp/stop
-	unload_rpbridge
-	modprobe rpbridge_core
-}
-slow_host_timeout() {
-	unload_rpbridge || fail "cannot unload the rpbridge modules"
-	modprobe rpbridge_core timeout_ms=5000 || fail "modprobe rpbridge_core timeout_ms=5000"
-	trap default_timeout EXIT
-}

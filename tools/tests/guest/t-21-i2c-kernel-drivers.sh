@@ -6,7 +6,6 @@
 # removes them cleanly.
 . "$RPB/tools/tests/guest/testlib.sh"
 . "$RPB/tools/tests/guest/i2clib.sh"
-slow_host_timeout
 
 S=RPB-T21
 modprobe at24 || fail "modprobe at24 (EEPROM_AT24=m expected)"

@@ -9,7 +9,6 @@
 # timeout: 300
 . "$RPB/tools/tests/guest/testlib.sh"
 . "$RPB/tools/tests/guest/i2clib.sh"
-slow_host_timeout
 
 S=RPB-T22
 emu_start 0 --serial $S || fail "bridge did not bind"
