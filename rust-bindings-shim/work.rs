@@ -37,10 +37,11 @@ pub trait WorkHandler: Send + Sync {
 ///
 /// # Invariants
 ///
-/// `work` is initialised with [`Self::run_raw`] as its function. It is only
-/// queued while the structure is alive: [`PinnedDrop`] cancels it and
-/// waits for a running [`Self::run_raw`] to return before any field is
-/// dropped, so the function never sees a freed or half-dropped structure.
+/// `work` is initialised with `Self::run_raw` as its function. It is only
+/// queued while the structure is alive: the `PinnedDrop` implementation
+/// cancels it and waits for a running `Self::run_raw` to return before any
+/// field is dropped, so the function never sees a freed or half-dropped
+/// structure.
 #[pin_data(PinnedDrop)]
 pub struct OwnedWork<H: WorkHandler> {
     #[pin]
