@@ -3,7 +3,7 @@
 # `ping` file holds a module reference while its write runs, so under
 # traffic an unload may be refused with EBUSY ("in use"); it is retried
 # until it falls between two writes.
-# timeout: 900
+# timeout: 1800
 . "$RPB/tools/tests/guest/testlib.sh"
 
 MODS="rpbridge_gpio rpbridge_i2c rpbridge_spi rpbridge_pwm rpbridge_iio"
