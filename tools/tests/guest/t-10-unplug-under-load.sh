@@ -1,6 +1,8 @@
 # 50 unplugs during 4 concurrent streams of requests: every caller returns
-# within its timeout (no ping write takes more than 5 s: 3 requests of at
-# most 1 s each, plus slack), and vm-run checks for kernel reports and leaks.
+# within its timeout, and vm-run checks for kernel reports and leaks. A ping
+# write is 3 requests of at most 1 s each; the bound is 10 s: those 3 s plus
+# the scheduling delays of a TCG guest on a busy host (5.5 s were seen with
+# three guests on 2 cores), still far below anything that hangs.
 # timeout: 900
 . "$RPB/tools/tests/guest/testlib.sh"
 
@@ -43,7 +45,7 @@ wait $pids
 for i in 1 2 3 4; do
 	read -r n max <"/tmp/stream.$i" || fail "stream $i did not finish"
 	echo "stream $i: $n ping writes, longest $max ms"
-	[ "$max" -le 5000 ] || fail "stream $i: a caller took $max ms"
+	[ "$max" -le 10000 ] || fail "stream $i: a caller took $max ms"
 done
 echo "ok: $CYCLES unplugs under 4 streams, every caller returned in time"
 intf=$(bridge_intf RPB-T10)
