@@ -117,7 +117,8 @@ impl usb::Driver for RpbridgeCore<'_> {
                 t
             },
             _info <- {
-                let info = discovery::identify(dev, transport).inspect_err(|_| transport.shutdown())?;
+                let info =
+                    discovery::identify(dev, transport).inspect_err(|_| transport.shutdown())?;
                 let attrs = DeviceInfoAttributes::new(info);
                 dev_info!(
                     dev,

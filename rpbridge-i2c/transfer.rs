@@ -269,7 +269,7 @@ impl AdapterOps for Bus<'_> {
                 match r.msg {
                     Some(i) => dev_warn!(
                         self.dev,
-                        "transfer refused ({}): message {} of {}, addr {:#x}, flags {:#x}, len {}\n",
+                        "transfer refused ({}): msg {} of {}, addr {:#x}, flags {:#x}, len {}\n",
                         r.why,
                         i,
                         msgs.len(),

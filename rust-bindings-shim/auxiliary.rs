@@ -5,10 +5,11 @@
 //! Provider abstractions such as `kernel::pwm` hand their callbacks the
 //! parent `device::Device<Bound>`, not the bus device the driver bound to.
 //! An auxiliary driver needs the latter to reach its registration data.
-//! Upstream this is `impl TryFrom<&device::Device<Ctx>> for
+//!
+//! Out of tree: this could be `impl TryFrom<&device::Device<Ctx>> for
 //! &auxiliary::Device<Ctx>` in `rust/kernel/auxiliary.rs`, as
-//! `rust/kernel/platform.rs` has for platform devices; out of tree the orphan
-//! rule forbids that impl, so it is a function here.
+//! `rust/kernel/platform.rs` has for platform devices, but the orphan rule
+//! forbids that impl outside the `kernel` crate, so it is a function.
 //!
 //! C header: [`include/linux/auxiliary_bus.h`](srctree/include/linux/auxiliary_bus.h)
 

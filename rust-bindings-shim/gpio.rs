@@ -44,9 +44,10 @@ extern "C" {
 }
 
 /// Whether the mapped interrupt `irq` of a registered chip has handlers
-/// and is not disabled. Not generic, so that it is compiled here, next to
-/// the C helper it calls, and exported to the drivers like the rest of the
-/// shim.
+/// and is not disabled.
+///
+/// Out of tree: not generic, so that it is compiled here, next to the C
+/// helper it calls, and exported to the drivers like the rest of the shim.
 ///
 /// # Safety
 ///

@@ -18,7 +18,7 @@
 //! the IIO core picks triggered mode when a trigger is set, software mode
 //! otherwise. Scans are pushed with [`Device::push_scan`].
 //!
-//! Upstream, this becomes `rust/kernel/iio.rs`.
+//! Out of tree: upstream, this becomes `rust/kernel/iio.rs`.
 //!
 //! C headers: [`include/linux/iio/iio.h`](srctree/include/linux/iio/iio.h),
 //! [`include/linux/iio/buffer.h`](srctree/include/linux/iio/buffer.h),
@@ -57,9 +57,9 @@ extern "C" {
 
 /// The driver-private area of `indio_dev` (`iio_priv`).
 ///
-/// Not generic and never inlined, so that the generic code of drivers
-/// calls this (exported with the shim) and not the C helper, which is
-/// private to the module the shim is linked into.
+/// Out of tree: not generic and never inlined, so that the generic code of
+/// drivers calls this (exported with the shim) and not the C helper, which
+/// is private to the module the shim is linked into.
 ///
 /// # Safety
 ///
@@ -282,10 +282,14 @@ impl ChannelSpec {
     pub fn scan(mut self, index: i32, scan_type: ScanType) -> Self {
         self.0.scan_index = index;
         self.0.__bindgen_anon_1 = bindings::iio_chan_spec__bindgen_ty_1::default();
+        // The union's members all start at its beginning; writing through a
+        // pointer to the union works whether bindgen made it a Rust union
+        // or a struct of `__BindgenUnionField`s.
+        let member = ptr::addr_of_mut!(self.0.__bindgen_anon_1).cast::<bindings::iio_scan_type>();
         // SAFETY: `scan_type` is the union member in use when
-        // `has_ext_scan_type` is 0, which it is (never set here); writing
-        // it through the bindgen accessor stays within the union.
-        unsafe { *self.0.__bindgen_anon_1.scan_type.as_mut() = scan_type.as_raw() };
+        // `has_ext_scan_type` is 0, which it is (never set here); `member`
+        // points to it, in `self`, valid and aligned for the union.
+        unsafe { member.write(scan_type.as_raw()) };
         self
     }
 
@@ -836,8 +840,9 @@ unsafe impl<T: Driver> Sync for Registration<T> {}
 impl<T: Driver> Registration<T> {
     /// Allocates an IIO device named `name` under `parent` with `channels`
     /// (scan indices below 64), sets up the buffer `modes` ask for, and
-    /// registers it for the driver module `module` with `data`'s callbacks. `EINVAL` for a triggered buffer
-    /// without [`Driver::trigger_handler`], or a scan index of 64 or more.
+    /// registers it for the driver module `module` with `data`'s callbacks.
+    /// `EINVAL` for a triggered buffer without [`Driver::trigger_handler`],
+    /// or a scan index of 64 or more.
     pub fn new(
         parent: &device::Device<Bound>,
         name: &'static CStr,

@@ -72,7 +72,7 @@ extern "C" {
     fn rpbridge_helper_spi_controller_put(ctlr: *mut bindings::spi_controller);
 }
 
-// The C helpers live in rpbridge-core.ko and are not exported, while the
+// Out of tree: the C helpers live in rpbridge-core.ko and are not exported, while the
 // generic code below is instantiated in the driver's module: these
 // non-generic wrappers are (their Rust symbols are exported).
 

@@ -10,8 +10,9 @@
 //! reference, and `cancel_work_sync()` before the structure is freed.
 //! [`OwnedWork`] is that pattern made safe: it owns its [`WorkHandler`], and
 //! dropping it cancels the work and waits for a running handler before the
-//! handler is dropped. Upstream, this would be an addition to
-//! `rust/kernel/workqueue.rs`.
+//! handler is dropped.
+//!
+//! Out of tree: upstream, this is an addition to `rust/kernel/workqueue.rs`.
 //!
 //! C header: [`include/linux/workqueue.h`](srctree/include/linux/workqueue.h)
 
