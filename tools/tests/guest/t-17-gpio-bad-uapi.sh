@@ -6,8 +6,11 @@
 # direction, unknown bits, two event clocks), a debounce beyond the bridge's
 # limit (100000 us on the emulator); bad SET_VALUES, GET_VALUES and
 # SET_CONFIG on a held request; bad LINEINFO and watch calls; v1 handle
-# requests. Each must fail with its own errno; afterwards GP0 still drives
-# GP1 (a wired pair), and vm-run checks for kernel reports and leaks.
+# requests (when the kernel has the v1 uAPI). Each must fail with its own
+# errno. Afterwards GP0 still drives GP1 (a wired pair) with GP1 read 20 ms
+# after each change: GP1 had a 100 ms debounce period in one of the
+# requests, which its release must reset on the bridge (gpiolib forgets it
+# then). vm-run checks for kernel reports and leaks.
 . "$RPB/tools/tests/guest/testlib.sh"
 
 TOOL=$RPB/out/guest-tools/gpio_uapi_check

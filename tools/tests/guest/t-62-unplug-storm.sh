@@ -34,14 +34,14 @@ ms() {
 	_f=${_u#*.}
 	now=$((${_u%.*} * 1000 + ${_f#0} * 10))
 }
-# until_ COND LIMIT_S: polls COND (no fork) every 20 ms; fails after LIMIT_S.
+# until_ COND LIMIT_S: polls COND (no fork) every 50 ms; fails after LIMIT_S.
 until_() {
 	ms
 	_end=$((now + $2 * 1000))
 	until eval "$1"; do
 		ms
 		[ "$now" -lt "$_end" ] || return 1
-		sleep 0.02
+		sleep 0.05
 	done
 }
 
