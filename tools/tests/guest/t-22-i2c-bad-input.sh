@@ -4,8 +4,8 @@
 # read data do not fit one request or reply frame, unsupported flags
 # (NOSTART, IGNORE_NAK, NO_RD_ACK, REV_DIR_ADDR, STOP, RECV_LEN), addresses
 # out of range, too many messages; SMBus ioctls with a bad protocol,
-# direction, block length or address, needing RECV_LEN, or with a PEC the
-# device does not send. A missing target is ENXIO, a bridge that
+# direction, block length or address, needing RECV_LEN or PEC. A missing
+# target is ENXIO, a bridge that
 # does not answer ETIMEDOUT (not a hang; within the 5 s request timeout
 # the test sets), and the bus works afterwards.
 # timeout: 300
@@ -90,7 +90,7 @@ rdwr_refused "message of 9000 bytes (i2c-dev limit)" "errno 22" "$b" w@0x50:0077
 
 # SMBus ioctls with bad values (i2c-smbus.pl: BUS ADDR RW COMMAND SIZE
 # [BLOCK0] [pec]): refused by i2c-dev or the core, or by the driver when
-# they need RECV_LEN; a PEC the EEPROM cannot give fails its check.
+# they need RECV_LEN or PEC.
 SMBUS="perl $RPB/tools/tests/guest/i2c-smbus.pl"
 smbus_refused() {
 	what=$1
@@ -108,7 +108,7 @@ smbus_refused "I2C block read of 0 bytes" "errno 22" 0x50 1 0 8 0
 smbus_refused "I2C block read of 33 bytes" "errno 22" 0x50 1 0 8 33
 smbus_refused "SMBus block read (RECV_LEN)" "errno 95" 0x50 1 0 5
 smbus_refused "SMBus block process call (RECV_LEN)" "errno 95" 0x50 0 0 7 1
-smbus_refused "byte read with PEC (the EEPROM sends none)" "errno 74" 0x50 1 0 2 0 pec
+smbus_refused "byte read with PEC (not supported)" "errno 95" 0x50 1 0 2 0 pec
 expect_eq "I2C block read of 32 bytes after them" "ok 0x20 0x00 0x01 0x02" "$($SMBUS "$b" 0x50 1 0 8 32)"
 dmesg | grep -q "rpbridge_i2c.*transfer refused (unsupported message flags)" ||
 	fail "no log line for refused flags"

@@ -82,7 +82,6 @@ done
 ms
 total=$((now - start))
 until_ io_functions_bound 30 || fail "not all function drivers bound after the storm"
-io_stop_report
 echo "storm: $c cycles survived ($early unplugged during the function drivers' probe)" \
 	"in $((total / 1000)) s: $((total / c)) ms per cycle, longest $max_cycle ms"
 late=$((c - early))
@@ -90,5 +89,6 @@ echo "per cycle: unplug until the device is gone $((t_gone / c)) ms, replug unti
 	"is bound $((t_core / c)) ms, until the function drivers are bound $((t_funcs / late)) ms," \
 	"live I/O $((t_io / late)) ms"
 uptime
+io_stop_report
 io_check_all
 echo "ok: $c cycles under I/O on every function, no call hung, every function works afterwards"
