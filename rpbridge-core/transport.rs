@@ -50,6 +50,23 @@ const RX_SIZE: usize = MAX_FRAME.next_multiple_of(512);
 /// Interrupt IN URBs kept queued, when the bridge has that endpoint.
 const EVENT_URBS: usize = 2;
 
+/// The errno of a request whose bulk OUT transfer failed. A host
+/// controller reports a device that stops answering mid-transfer as a
+/// link-level error: `EPROTO`, `EILSEQ` or `ETIME` (dummy_hcd gives
+/// `EPROTO` for every URB from the moment the gadget is unbound until the
+/// hub notices the disconnect). To the caller that is `EIO`, so that
+/// `EPROTO` keeps its one meaning in this driver, a reply that cannot be
+/// parsed; `ESHUTDOWN` (the controller or device is going away) is `ENODEV`.
+fn request_error(urb_status: Error) -> Error {
+    if urb_status == EPROTO || urb_status == EILSEQ || urb_status == ETIME {
+        EIO
+    } else if urb_status == ESHUTDOWN {
+        ENODEV
+    } else {
+        urb_status
+    }
+}
+
 /// The URB completions' side: the exchange, and which IN endpoint is the
 /// event pipe.
 #[pin_data]
@@ -72,7 +89,7 @@ impl UrbHandler for Inbound {
 
     fn sent(&self, data: &[u8], result: Result) {
         if let Err(e) = result {
-            self.exchange.send_failed(data, e);
+            self.exchange.send_failed(data, request_error(e));
         }
     }
 }

@@ -3,7 +3,17 @@
 //! The GPIO lines of one function instance: the `gpio_chip` operations,
 //! each one request to the bridge, and the interrupt state the irq chip
 //! records and sends (see [`crate::irq`]).
+//!
+//! Two pieces of line state are kept here besides: the directions read at
+//! probe in one burst of pipelined requests ([`Lines::prefetch_directions`]),
+//! which answer gpiolib's one `get_direction` per line while the chip is
+//! registered, and which lines have a debounce period on the bridge, reset
+//! when the line is released (gpiolib forgets the period then).
 
+use core::sync::atomic::{
+    AtomicU64,
+    Ordering, //
+};
 use kernel::{
     device::Device,
     prelude::*,
@@ -49,6 +59,13 @@ pub(crate) struct Lines {
     /// What the bridge was last told; serialises updates.
     #[pin]
     pub(crate) sent: Mutex<IrqSent>,
+    /// Lines whose direction [`Lines::prefetch_directions`] read and no
+    /// `get_direction` has taken yet.
+    pub(crate) prefetched: AtomicU64,
+    /// Of those, the outputs.
+    pub(crate) prefetched_out: AtomicU64,
+    /// Lines with a non-zero debounce period on the bridge.
+    pub(crate) debounced: AtomicU64,
 }
 
 impl Lines {
@@ -85,17 +102,81 @@ impl Lines {
     fn has(&self, feature: u8) -> bool {
         self.caps.features & feature != 0
     }
+
+    /// Reads the direction of every usable line with all the requests in
+    /// flight at once, for the `get_direction` gpiolib makes on each line
+    /// while it registers the chip (one round trip per line otherwise).
+    /// A line whose request fails is left to `get_direction`.
+    pub(crate) fn prefetch_directions(&self) -> Result {
+        let mut pending = KVec::with_capacity(usize::from(self.caps.lines), GFP_KERNEL)?;
+        for line in 0..self.caps.lines {
+            if self.caps.valid_mask & (1 << line) == 0 {
+                continue;
+            }
+            let msg = Line {
+                instance: self.instance,
+                line,
+            };
+            let p = self
+                .client
+                .submit(opcode::GPIO_GET_DIRECTION, &msg, SMALL_REPLY)?;
+            pending.push((line, p), GFP_KERNEL)?;
+        }
+        let (mut known, mut out) = (0u64, 0u64);
+        for (line, p) in pending {
+            let Ok(data) = p.wait_ok() else { continue };
+            if let Ok(d) = Direction::decode(&data) {
+                known |= 1 << line;
+                if d.output {
+                    out |= 1 << line;
+                }
+            }
+        }
+        self.prefetched_out.store(out, Ordering::Relaxed);
+        self.prefetched.store(known, Ordering::Release);
+        Ok(())
+    }
+
+    /// Forgets the directions [`Self::prefetch_directions`] read: once the
+    /// chip is registered, `get_direction` asks the bridge.
+    pub(crate) fn drop_prefetched(&self) {
+        self.prefetched.store(0, Ordering::Release);
+    }
 }
 
 #[vtable]
 impl GpioOps for Lines {
     fn get_direction(&self, offset: u32) -> Result<LineDirection> {
-        let d: Direction = self.query(opcode::GPIO_GET_DIRECTION, &self.at(offset)?)?;
-        Ok(if d.output {
+        let line = self.line(offset)?;
+        let bit = 1u64 << line;
+        let output = if self.prefetched.fetch_and(!bit, Ordering::Acquire) & bit != 0 {
+            self.prefetched_out.load(Ordering::Relaxed) & bit != 0
+        } else {
+            let d: Direction = self.query(opcode::GPIO_GET_DIRECTION, &self.at(offset)?)?;
+            d.output
+        };
+        Ok(if output {
             LineDirection::Output
         } else {
             LineDirection::Input
         })
+    }
+
+    fn free(&self, offset: u32) {
+        let Ok(line) = self.line(offset) else { return };
+        let bit = 1u64 << line;
+        if self.debounced.load(Ordering::Relaxed) & bit == 0 {
+            return;
+        }
+        match self.set_config(offset, LineConfig::Debounce(0)) {
+            Ok(()) | Err(ENODEV) => {}
+            Err(e) => dev_warn!(
+                self.dev,
+                "line {}: resetting the debounce period on release failed: {:?}\n",
+                line,
+                e
+            ),
+        }
     }
 
     fn direction_input(&self, offset: u32) -> Result {
@@ -161,12 +242,22 @@ impl GpioOps for Lines {
         if feature != 0 && !self.has(feature) {
             return Err(ENOTSUPP);
         }
+        let line = self.line(offset)?;
         let msg = SetConfig {
             instance: self.instance,
-            line: self.line(offset)?,
+            line,
             config,
         };
-        self.command(opcode::GPIO_SET_CONFIG, &msg)
+        self.command(opcode::GPIO_SET_CONFIG, &msg)?;
+        if let Config::Debounce(us) = config {
+            let bit = 1u64 << line;
+            if us == 0 {
+                self.debounced.fetch_and(!bit, Ordering::Relaxed);
+            } else {
+                self.debounced.fetch_or(bit, Ordering::Relaxed);
+            }
+        }
+        Ok(())
     }
 
     fn irq_set_type(&self, offset: u32, trigger: IrqTrigger) -> Result {

@@ -24,6 +24,7 @@
 mod irq;
 mod lines;
 
+use core::sync::atomic::AtomicU64;
 use kernel::{
     auxiliary,
     device::{
@@ -145,6 +146,9 @@ impl Driver {
                 caps,
                 shadow: IrqShadow::new(),
                 sent <- new_mutex!(IrqState::new()),
+                prefetched: AtomicU64::new(0),
+                prefetched_out: AtomicU64::new(0),
+                debounced: AtomicU64::new(0),
             }? Error),
             GFP_KERNEL,
         )?;
@@ -160,6 +164,7 @@ impl Driver {
         };
         let valid_mask = caps.valid_mask & all;
         let irq = caps.features & gpio_features::IRQ != 0;
+        lines.prefetch_directions()?;
         let chip = Registration::new(
             adev.as_ref(),
             &<LocalModule as kernel::ModuleMetadata>::THIS_MODULE,
@@ -172,6 +177,7 @@ impl Driver {
                 irq,
             },
         )?;
+        lines.drop_prefetched();
         let bank = Arc::new(Bank::new(chip, lines), GFP_KERNEL)?;
         let events = function.subscribe(bank.clone())?;
         dev_info!(

@@ -177,6 +177,10 @@ pub trait GpioOps: Send + Sync + 'static {
         build_error!(VTABLE_DEFAULT_ERROR)
     }
 
+    /// Line `offset` was released by its last user (gpiolib forgets its
+    /// flags and debounce period now; the hardware should too). Sleeps.
+    fn free(&self, _offset: u32) {}
+
     /// Records the trigger of line `offset`. Atomic context.
     fn irq_set_type(&self, _offset: u32, _trigger: IrqTrigger) -> Result {
         build_error!(VTABLE_DEFAULT_ERROR)
@@ -373,6 +377,15 @@ impl<T: GpioOps> Chip<T> {
     /// # Safety
     ///
     /// Called by gpiolib only, for a chip added by [`Registration::new`].
+    unsafe extern "C" fn free(gc: *mut bindings::gpio_chip, offset: c_uint) {
+        // SAFETY: gpiolib calls this for a registered chip.
+        let c = unsafe { Self::from_gc(gc) };
+        c.ops.free(offset);
+    }
+
+    /// # Safety
+    ///
+    /// Called by gpiolib only, for a chip added by [`Registration::new`].
     unsafe extern "C" fn init_valid_mask(
         gc: *mut bindings::gpio_chip,
         valid_mask: *mut c_ulong,
@@ -516,6 +529,9 @@ impl<T: GpioOps> Registration<T> {
             }
             if T::HAS_SET_CONFIG {
                 (*gc).set_config = Some(Chip::<T>::set_config);
+            }
+            if T::HAS_FREE {
+                (*gc).free = Some(Chip::<T>::free);
             }
             (*gc).init_valid_mask = Some(Chip::<T>::init_valid_mask);
             if config.irq {

@@ -3,7 +3,9 @@
 # messages longer than the bridge's max_msg_len, transfers whose write or
 # read data do not fit one request or reply frame, unsupported flags
 # (NOSTART, IGNORE_NAK, NO_RD_ACK, REV_DIR_ADDR, STOP, RECV_LEN), addresses
-# out of range, too many messages. A missing target is ENXIO, a bridge that
+# out of range, too many messages; SMBus ioctls with a bad protocol,
+# direction, block length or address, needing RECV_LEN or PEC. A missing
+# target is ENXIO, a bridge that
 # does not answer ETIMEDOUT (not a hang; within the 5 s request timeout
 # the test sets), and the bus works afterwards.
 # timeout: 300
@@ -85,6 +87,29 @@ rdwr_refused "43 messages" "errno 22" "$b" w@0x50:0077 $m43
 n=$($RDWR "$b" ${m43# r@0x48:1} | grep -c '^0x')
 expect_eq "read messages of a 42-message transfer" 42 "$n"
 rdwr_refused "message of 9000 bytes (i2c-dev limit)" "errno 22" "$b" w@0x50:0077 r@0x50:9000
+
+# SMBus ioctls with bad values (i2c-smbus.pl: BUS ADDR RW COMMAND SIZE
+# [BLOCK0] [pec]): refused by i2c-dev or the core, or by the driver when
+# they need RECV_LEN or PEC.
+SMBUS="perl $RPB/tools/tests/guest/i2c-smbus.pl"
+smbus_refused() {
+	what=$1
+	err=$2
+	shift 2
+	expect_eq "$what" "$err" "$($SMBUS "$b" "$@" | sed 's/ (.*//')"
+	[ "$(eeprom_dump "$b" 0x50)" = "$before" ] || fail "$what: the EEPROM changed"
+}
+smbus_refused "I2C_SLAVE 0x80 (7-bit)" "errno 22" 0x80 1 0 2
+smbus_refused "SMBus protocol 9" "errno 22" 0x50 1 0 9
+smbus_refused "SMBus read_write 2" "errno 22" 0x50 2 0 2
+smbus_refused "SMBus block write of 33 bytes" "errno 22" 0x50 0 0 5 33
+smbus_refused "SMBus block write of 0 bytes" "errno 22" 0x50 0 0 5 0
+smbus_refused "I2C block read of 0 bytes" "errno 22" 0x50 1 0 8 0
+smbus_refused "I2C block read of 33 bytes" "errno 22" 0x50 1 0 8 33
+smbus_refused "SMBus block read (RECV_LEN)" "errno 95" 0x50 1 0 5
+smbus_refused "SMBus block process call (RECV_LEN)" "errno 95" 0x50 0 0 7 1
+smbus_refused "byte read with PEC (not supported)" "errno 95" 0x50 1 0 2 0 pec
+expect_eq "I2C block read of 32 bytes after them" "ok 0x20 0x00 0x01 0x02" "$($SMBUS "$b" 0x50 1 0 8 32)"
 dmesg | grep -q "rpbridge_i2c.*transfer refused (unsupported message flags)" ||
 	fail "no log line for refused flags"
 echo "ok: refusals are logged: $(dmesg | grep -c 'transfer refused') lines"

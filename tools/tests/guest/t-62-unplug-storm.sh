@@ -1,0 +1,94 @@
+# Unplug storm: STORM_CYCLES (default 200) unplug/replug cycles while I/O
+# runs on every function at once (iolib.sh: gpioset/gpioget on wired
+# pairs, gpiomon on an edge, i2ctransfer on the EEPROM, spidev loopback
+# transfers, PWM sysfs writes, IIO raw reads and buffered captures, debugfs
+# ping writes), every call bounded by `timeout` and counted. No call may
+# hang, and each kind of call must succeed at least once. One cycle in 8
+# unplugs as soon as rpbridge-core is bound, while the function drivers are
+# still probing. Afterwards every function works. Prints the cycles
+# survived, the calls and their errors, the time per cycle and where it
+# goes (unplug until the USB device is gone, replug until rpbridge-core is
+# bound, until every function driver is bound, live I/O). vm-run checks for
+# kernel reports and leaks.
+# timeout: 1500
+. "$RPB/tools/tests/guest/testlib.sh"
+. "$RPB/tools/tests/guest/spi-lib.sh"
+. "$RPB/tools/tests/guest/iio-lib.sh"
+. "$RPB/tools/tests/guest/iolib.sh"
+
+S=RPB-T62
+CYCLES=${STORM_CYCLES:-200}
+modprobe spidev || fail "cannot load spidev"
+emu_start 0 --serial $S || fail "bridge did not bind"
+intf=$(bridge_intf $S) || fail "no interface"
+usb=$(usb_dev $S) || fail "no USB device"
+wait_for "[ -e $intf/rpbridge_core.adc.*/iio:device* ]" 30 || fail "the function drivers did not bind"
+IO_FUNCTIONS=0
+for f in "$intf"/rpbridge_core.*; do IO_FUNCTIONS=$((IO_FUNCTIONS + 1)); done
+echo "bridge at $intf with $IO_FUNCTIONS function devices"
+io_start "$intf"
+
+# ms: milliseconds since boot, in $now (no fork; 10 ms resolution).
+ms() {
+	read -r _u _ </proc/uptime
+	_f=${_u#*.}
+	now=$((${_u%.*} * 1000 + ${_f#0} * 10))
+}
+# until_ COND LIMIT_S: polls COND (no fork) every 50 ms; fails after LIMIT_S.
+until_() {
+	ms
+	_end=$((now + $2 * 1000))
+	until eval "$1"; do
+		ms
+		[ "$now" -lt "$_end" ] || return 1
+		sleep 0.05
+	done
+}
+
+t_gone=0 t_core=0 t_funcs=0 t_io=0 max_cycle=0 early=0
+ms
+start=$now
+c=0
+while [ "$c" -lt "$CYCLES" ]; do
+	c=$((c + 1))
+	ms
+	t0=$now
+	unplug 0 || fail "cycle $c: unplug"
+	until_ "[ ! -e $usb ]" 20 || fail "cycle $c: the USB device is still there 20 s after the unplug"
+	ms
+	t1=$now
+	replug 0 || fail "cycle $c: replug"
+	until_ "[ -e $intf/driver ]" 30 || fail "cycle $c: rpbridge-core did not bind in 30 s"
+	ms
+	t2=$now
+	if [ $((c % 8)) = 0 ]; then
+		# Unplug while the function drivers probe.
+		early=$((early + 1))
+		t3=$t2
+	else
+		until_ io_functions_bound 30 || fail "cycle $c: not all function drivers bound in 30 s: $(ls "$intf")"
+		ms
+		t3=$now
+		# Live I/O for 0 to 0.4 s, so the unplugs fall at different moments.
+		sleep 0.$((c * 7 % 5))
+	fi
+	ms
+	t_gone=$((t_gone + t1 - t0))
+	t_core=$((t_core + t2 - t1))
+	t_funcs=$((t_funcs + t3 - t2))
+	t_io=$((t_io + now - t3))
+	[ $((now - t0)) -gt "$max_cycle" ] && max_cycle=$((now - t0))
+done
+ms
+total=$((now - start))
+until_ io_functions_bound 30 || fail "not all function drivers bound after the storm"
+echo "storm: $c cycles survived ($early unplugged during the function drivers' probe)" \
+	"in $((total / 1000)) s: $((total / c)) ms per cycle, longest $max_cycle ms"
+late=$((c - early))
+echo "per cycle: unplug until the device is gone $((t_gone / c)) ms, replug until rpbridge-core" \
+	"is bound $((t_core / c)) ms, until the function drivers are bound $((t_funcs / late)) ms," \
+	"live I/O $((t_io / late)) ms"
+uptime
+io_stop_report
+io_check_all
+echo "ok: $c cycles under I/O on every function, no call hung, every function works afterwards"
