@@ -252,7 +252,8 @@ static void chip_cases(void)
 	memset(&info, 0, sizeof(info));
 	info.offset = in_line;
 	info.padding[1] = 1;
-	check("GET_LINEINFO padding not zero", ioctl(chip, GPIO_V2_GET_LINEINFO_IOCTL, &info), EINVAL);
+	check("GET_LINEINFO padding not zero",
+	      ioctl(chip, GPIO_V2_GET_LINEINFO_IOCTL, &info), EINVAL);
 	memset(&info, 0, sizeof(info));
 	info.offset = in_line;
 	check("LINEINFO_WATCH", ioctl(chip, GPIO_V2_GET_LINEINFO_WATCH_IOCTL, &info), 0);
@@ -284,8 +285,8 @@ static void v1_cases(void)
 	h.lines = 1;
 	/* Without GPIO_CDEV_V1 every v1 call is an unknown ioctl (EINVAL). */
 	if (ioctl(chip, GPIO_GET_LINEHANDLE_IOCTL, &h) < 0) {
-		printf("v1 uAPI: a valid handle request fails (%s): not in this kernel, no v1 cases\n",
-		       strerror(errno));
+		printf("v1 uAPI: a valid handle request fails (%s): %s\n",
+		       strerror(errno), "not in this kernel, no v1 cases");
 		return;
 	}
 	close(h.fd);
@@ -295,7 +296,8 @@ static void v1_cases(void)
 	check("v1 LINEHANDLE lines 65", ioctl(chip, GPIO_GET_LINEHANDLE_IOCTL, &h), EINVAL);
 	h.lines = 1;
 	h.lineoffsets[0] = nlines;
-	check("v1 LINEHANDLE offset out of range", ioctl(chip, GPIO_GET_LINEHANDLE_IOCTL, &h), EINVAL);
+	check("v1 LINEHANDLE offset out of range",
+	      ioctl(chip, GPIO_GET_LINEHANDLE_IOCTL, &h), EINVAL);
 	h.lineoffsets[0] = in_line;
 	h.flags = GPIOHANDLE_REQUEST_INPUT | GPIOHANDLE_REQUEST_OUTPUT;
 	check("v1 LINEHANDLE input and output", ioctl(chip, GPIO_GET_LINEHANDLE_IOCTL, &h), EINVAL);
@@ -346,8 +348,8 @@ static void still_works(void)
 int main(int argc, char **argv)
 {
 	if (argc != 7) {
-		fprintf(stderr, "usage: %s CHIPDEV NLINES FREE_IN FREE_OUT RESERVED MAX_DEBOUNCE_US\n",
-			argv[0]);
+		fprintf(stderr, "usage: %s %s\n", argv[0],
+			"CHIPDEV NLINES FREE_IN FREE_OUT RESERVED MAX_DEBOUNCE_US");
 		return 2;
 	}
 	chip = open(argv[1], O_RDWR);
