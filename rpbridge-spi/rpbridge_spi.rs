@@ -13,8 +13,8 @@
 //!   does not clamp it silently;
 //! - the device's `cs_setup`/`cs_hold`/`cs_inactive` delays are not
 //!   applied (transfer delays, `cs_change_delay` and `word_delay` are);
-//! - pieces of a long transfer are sent one after the other (each waits
-//!   for its reply), see [`bus`].
+//! - the pieces of a long transfer are pipelined, up to eight requests in
+//!   flight, not merged into one request, see [`bus`].
 //!
 //! Binds the `rpbridge_core.spi` auxiliary devices rpbridge-core creates,
 //! one per SPI bus the bridge reports, and registers one controller for
