@@ -437,7 +437,7 @@ def add_mod_line(parent, name, cfg):
     write(kpath(parent), '\n'.join(lines))
 
 
-def add_include(path, header, after_prefix=None):
+def add_include(path, header):
     """Adds `#include <header>` in sorted place among the includes."""
     lines = read(kpath(path)).split('\n')
     inc = '#include <%s>' % header
@@ -554,10 +554,10 @@ def our_maintainers():
     return entries
 
 
-def set_maintainers_entry(title, files, lists_from):
+def set_maintainers_entry(title, files):
     """Adds or updates MAINTAINERS entry `title` with F: `files`, its M:, L:
-    and S: lines taken from our entry `lists_from`."""
-    ours = our_maintainers()[lists_from]
+    and S: lines taken from our entry of the same title."""
+    ours = our_maintainers()[title]
     head = [l for l in ours if not l.startswith('F:')]
     path = kpath('MAINTAINERS')
     text = read(path)
@@ -607,8 +607,7 @@ def shim_module(mod):
         kc, before, text = ABSTRACTION_KCONFIG[mod]
         add_kconfig_after(kc, before, text)
     rustfmt([kpath(f) for f in files if f.endswith('.rs')])
-    set_maintainers_entry(MAINTAINERS_HEAD + ' RUST ABSTRACTIONS', files,
-                          MAINTAINERS_HEAD + ' RUST ABSTRACTIONS')
+    set_maintainers_entry(MAINTAINERS_HEAD + ' RUST ABSTRACTIONS', files)
 
 
 def add_kconfig_after(path, after, text):
@@ -720,15 +719,14 @@ def driver(name, children):
         write(kpath(dest), text)
         files.append(dest)
     rustfmt([kpath(f) for f in files if f.endswith('.rs')])
-    _, dest, kconfig, sym, ktext, after = DRIVERS[name]
+    _, dest, kconfig, _, ktext, after = DRIVERS[name]
     add_kconfig_after(kconfig, after, ktext)
     set_makefile(children)
     title = {
         'core': 'CORE DRIVER', 'gpio': 'GPIO DRIVER', 'i2c': 'I2C DRIVER',
         'spi': 'SPI DRIVER', 'pwm': 'PWM DRIVER', 'iio': 'ADC DRIVER',
     }[name]
-    set_maintainers_entry(MAINTAINERS_HEAD + ' ' + title, [dest + '/'],
-                          MAINTAINERS_HEAD + ' ' + title)
+    set_maintainers_entry(MAINTAINERS_HEAD + ' ' + title, [dest + '/'])
 
 
 DOCS = ['user-guide.rst', 'protocol.rst', 'iio.rst']
@@ -747,8 +745,7 @@ def documentation():
     at = lines.index('    raw-gadget') + 1
     lines.insert(at, '    rpbridge/index')
     write(kpath('Documentation/usb/index.rst'), '\n'.join(lines))
-    set_maintainers_entry(MAINTAINERS_HEAD + ' CORE DRIVER', [d + '/'],
-                          MAINTAINERS_HEAD + ' CORE DRIVER')
+    set_maintainers_entry(MAINTAINERS_HEAD + ' CORE DRIVER', [d + '/'])
 
 
 PATCHES = [
