@@ -10,9 +10,13 @@
 IO_DIR=/tmp/io
 # A call that needs this bound (seconds) is hung. A request waits at most
 # 1 s for its reply, and no call here makes more than a few in a row; the
-# rest is slack for a TCG guest at nice 19 (the loops yield to everything
-# else), far from anything that hangs.
+# rest is slack for a busy TCG guest, far from anything that hangs.
 IO_BOUND=20
+# Each loop rests this long (seconds) after each round of calls, so that
+# the eight of them leave the guest's CPUs to what the test measures (USB
+# enumeration, probes and removals, the emulator) while their calls still
+# overlap every unplug, probe and reload.
+IO_PACE=${IO_PACE:-0.25}
 IO_LOOPS="gpio gpiomon i2c spi pwm iio capture ping"
 
 # pick VAR PATTERN: sets VAR to the first path matching PATTERN; fails if
@@ -65,6 +69,7 @@ io_gpio() {
 		_v=$((1 - _v))
 		call gpio gpioset -t0 -c "${_chip##*/}" GP0=$_v GP2=$_v
 		call gpio gpioget -c "${_chip##*/}" GP1
+		sleep "$IO_PACE"
 	done
 }
 io_gpiomon() {
@@ -77,6 +82,7 @@ io_i2c() {
 	while [ ! -e /tmp/stop ]; do
 		pick _a "$IO_INTF/rpbridge_core.i2c.*/i2c-*" || { sleep 0.05; continue; }
 		call i2c i2ctransfer -y "${_a##*/i2c-}" w1@0x50 0x00 r32
+		sleep "$IO_PACE"
 	done
 }
 # spidev goes on chip select 0 (a loopback) again after each replug.
@@ -86,6 +92,7 @@ io_spi() {
 		_n=${_c##*/spi}
 		[ -e "$_c/spi$_n.0" ] || put spi "spidev 0" "$_c/new_device"
 		call spi "$SPI_TOOLS/spi_check" loop "/dev/spidev$_n.0" 0 8 1000000 256 1
+		sleep "$IO_PACE"
 	done
 }
 io_pwm() {
@@ -97,33 +104,35 @@ io_pwm() {
 		put pwm 1000000 "$_p/pwm0/period"
 		put pwm $_d "$_p/pwm0/duty_cycle"
 		put pwm 1 "$_p/pwm0/enable"
+		sleep "$IO_PACE"
 	done
 }
 io_iio() {
 	while [ ! -e /tmp/stop ]; do
 		pick _dev "$IO_INTF/rpbridge_core.adc.*/iio:device*" || { sleep 0.05; continue; }
 		call iio cat "$_dev/in_voltage0_raw" "$_dev/in_temp4_raw"
+		sleep "$IO_PACE"
 	done
 }
 io_capture() {
 	while [ ! -e /tmp/stop ]; do
 		pick _dev "$IO_INTF/rpbridge_core.adc.*/iio:device*" || { sleep 0.05; continue; }
 		call capture iio_readdev -u local: -b 32 -s 64 -T 2000 "$IIO_NAME" voltage0
+		sleep "$IO_PACE"
 	done
 }
 io_ping() {
 	while [ ! -e /tmp/stop ]; do
 		pick _f "/sys/kernel/debug/rpbridge-*/ping" || { sleep 0.05; continue; }
 		put ping 3 "$_f"
+		sleep "$IO_PACE"
 	done
 }
 
 # io_start INTF: starts every loop on the bridge at USB interface INTF
-# (spidev must be loaded); they stop when the test exits. The loops run at
-# nice 19: on a TCG guest eight loops of fork and exec take every CPU
-# cycle, and the work they would delay (USB enumeration, probes and
-# removals in kernel workers, the emulator, the test's own steps) is what
-# the test measures; the calls still overlap every unplug and probe.
+# (spidev must be loaded); they stop when the test exits. The loops are
+# paced (IO_PACE) rather than reniced: at nice 19 they starved while the
+# bridge's probes ran, and many calls never overlapped an unplug.
 io_start() {
 	IO_INTF=$1
 	rm -rf "$IO_DIR" /tmp/stop
@@ -132,7 +141,6 @@ io_start() {
 	io_pids=
 	for _l in $IO_LOOPS; do
 		"io_$_l" &
-		renice -n 19 -p $! >/dev/null
 		io_pids="$io_pids $!"
 	done
 }

@@ -7,6 +7,8 @@
 # again and the function modules are loaded again). No call may
 # hang; each kind of call must succeed; afterwards every function works.
 # Prints reloads done, unload attempts refused as busy, calls and errors.
+# Replaces t-11 (rmmod/modprobe cycles of every module, idle and under
+# ping traffic): the loops here hold every kind of file open meanwhile.
 # vm-run checks for kernel reports and leaks.
 # timeout: 900
 . "$RPB/tools/tests/guest/testlib.sh"
