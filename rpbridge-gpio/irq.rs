@@ -7,7 +7,12 @@
 //! calls only record the wish in an [`IrqShadow`]. When the irq core
 //! releases the chip's bus lock, [`sync`] sends the difference between the
 //! wish and what the bridge was last told ([`IrqSent`]): masks first, then
-//! triggers, then unmasks. Edge triggers re-arm on the bridge by themselves,
+//! triggers, then unmasks. If that fails, the same update is sent again
+//! from a work item ([`IrqSync`]): a process that is killed while it holds
+//! an interrupt frees it in its exit path, with the fatal signal pending,
+//! where a request's wait for its reply ends at once (`ERESTARTSYS`); a
+//! worker has no signal pending, and without the retry the bridge would
+//! keep the line unmasked. Edge triggers re-arm on the bridge by themselves,
 //! so an edge costs one event and no request. A level trigger is masked by
 //! the bridge when it fires; [`Bank`] unmasks it again after the handlers
 //! ran, if Linux still wants it unmasked and the interrupt is not disabled
@@ -20,8 +25,14 @@ use core::sync::atomic::{
     Ordering, //
 };
 use kernel::{
+    device::Device,
+    new_mutex,
     prelude::*,
-    sync::Arc, //
+    sync::{
+        aref::ARef,
+        Arc,
+        Mutex, //
+    },
 };
 use rpbridge_core::{
     protocol::{
@@ -29,11 +40,19 @@ use rpbridge_core::{
         opcode,
         wire::Message, //
     },
+    Client,
     EventHandler, //
 };
-use rpbridge_shim::gpio::{IrqTrigger, Registration};
+use rpbridge_shim::{
+    gpio::{IrqTrigger, Registration},
+    work::{OwnedWork, WorkHandler},
+};
 
 use crate::lines::Lines;
+
+/// A trigger value no line has: what [`IrqSent`] records for a line whose
+/// `GPIO_IRQ_SET_TYPE` request failed, so the next update sends it again.
+const TRIGGER_UNKNOWN: u8 = 0xff;
 
 /// Interrupt state of every line: triggers (wire values) and the unmasked
 /// set. Lines start masked with no trigger, as on the bridge.
@@ -41,6 +60,11 @@ use crate::lines::Lines;
 pub(crate) struct IrqState {
     triggers: [u8; 64],
     unmasked: u64,
+    /// In [`IrqSent`]: lines whose last mask or unmask request failed, so
+    /// that the bridge may have either state (a request may fail after it
+    /// was sent: its wait interrupted, or timed out). The next update sends
+    /// what Linux wants for them, whatever `unmasked` says.
+    unknown: u64,
 }
 
 impl IrqState {
@@ -48,7 +72,19 @@ impl IrqState {
         IrqState {
             triggers: [trigger::NONE; 64],
             unmasked: 0,
+            unknown: 0,
         }
+    }
+
+    /// Lines whose trigger is [`TRIGGER_UNKNOWN`].
+    fn unknown_triggers(&self) -> u64 {
+        let mut m = 0;
+        for (i, t) in self.triggers.iter().enumerate() {
+            if *t == TRIGGER_UNKNOWN {
+                m |= 1 << i;
+            }
+        }
+        m
     }
 
     fn level_lines(&self) -> u64 {
@@ -105,6 +141,10 @@ impl IrqShadow {
         }
     }
 
+    fn unmasked(&self) -> u64 {
+        self.unmasked.load(Ordering::Relaxed)
+    }
+
     fn snapshot(&self) -> IrqState {
         let mut st = IrqState::new();
         for (t, a) in st.triggers.iter_mut().zip(self.triggers.iter()) {
@@ -115,55 +155,115 @@ impl IrqShadow {
     }
 }
 
-/// Sends the recorded interrupt changes of `lines` to the bridge. Sleeps.
-pub(crate) fn sync(lines: &Lines) {
-    let mut sent = lines.sent.lock();
-    let want = lines.shadow.snapshot();
-    let instance = lines.instance;
-    let result = (|| -> Result {
-        let to_mask = sent.unmasked & !want.unmasked;
+/// The interrupt state of one GPIO instance, and what it takes to send it
+/// to the bridge: the handler of the work item that sends an update again
+/// when [`sync`] could not.
+#[pin_data]
+pub(crate) struct IrqSync {
+    dev: ARef<Device>,
+    client: Client,
+    instance: u8,
+    /// What the irq core asked for (mask, triggers), recorded in atomic
+    /// context.
+    pub(crate) shadow: IrqShadow,
+    /// What the bridge was last told; serialises updates.
+    #[pin]
+    pub(crate) sent: Mutex<IrqSent>,
+}
+
+impl IrqSync {
+    pub(crate) fn new(
+        dev: ARef<Device>,
+        client: Client,
+        instance: u8,
+    ) -> impl PinInit<Self, Error> {
+        try_pin_init!(Self {
+            dev,
+            client,
+            instance,
+            shadow: IrqShadow::new(),
+            sent <- new_mutex!(IrqState::new()),
+        }? Error)
+    }
+
+    fn command<'a, M: Message<'a>>(&self, op: u16, msg: &M) -> Result {
+        self.client.request_ok(op, msg, 0).map(|_| ())
+    }
+
+    /// Sends the difference between what the irq core asked for and what
+    /// the bridge was told. Sleeps. A failed request leaves its lines
+    /// unknown in `sent`, so the next update sends them again.
+    fn send(&self) -> Result {
+        let mut sent = self.sent.lock();
+        let want = self.shadow.snapshot();
+        let instance = self.instance;
+        let to_mask = (sent.unmasked | sent.unknown) & !want.unmasked;
         if to_mask != 0 {
+            sent.unknown |= to_mask;
             let msg = LineSet {
                 instance,
                 mask: to_mask,
             };
-            lines.command(opcode::GPIO_IRQ_MASK, &msg)?;
+            self.command(opcode::GPIO_IRQ_MASK, &msg)?;
             sent.unmasked &= !to_mask;
+            sent.unknown &= !to_mask;
         }
         for line in 0..64u8 {
             let t = want.triggers[usize::from(line)];
             if t != sent.triggers[usize::from(line)] {
+                sent.triggers[usize::from(line)] = TRIGGER_UNKNOWN;
                 let msg = IrqType {
                     instance,
                     line,
                     trigger: t,
                 };
-                lines.command(opcode::GPIO_IRQ_SET_TYPE, &msg)?;
+                self.command(opcode::GPIO_IRQ_SET_TYPE, &msg)?;
                 sent.triggers[usize::from(line)] = t;
             }
         }
-        let to_unmask = want.unmasked & !sent.unmasked;
+        let to_unmask = want.unmasked & (!sent.unmasked | sent.unknown);
         if to_unmask != 0 {
+            sent.unknown |= to_unmask;
             let msg = LineSet {
                 instance,
                 mask: to_unmask,
             };
-            lines.command(opcode::GPIO_IRQ_UNMASK, &msg)?;
+            self.command(opcode::GPIO_IRQ_UNMASK, &msg)?;
             sent.unmasked |= to_unmask;
+            sent.unknown &= !to_unmask;
         }
         Ok(())
-    })();
-    if let Err(e) = result {
-        // The irq core cannot take an error here. An unplugged bridge gives
-        // ENODEV, which needs no message; ERESTARTSYS comes from a process
-        // freeing its interrupt while killed, and the next update sends
-        // what this one could not.
-        if e != ENODEV && e != ERESTARTSYS {
-            dev_err!(
-                lines.dev,
-                "updating interrupt masks and triggers failed: {:?}\n",
-                e
-            );
+    }
+}
+
+impl WorkHandler for IrqSync {
+    fn run(&self) -> bool {
+        // An unplugged bridge gives ENODEV, which needs no message. Any
+        // other failure leaves the lines unknown in `sent`: the next update
+        // sends them again.
+        if let Err(e) = self.send() {
+            if e != ENODEV {
+                dev_err!(
+                    self.dev,
+                    "updating interrupt masks and triggers failed: {:?}\n",
+                    e
+                );
+            }
+        }
+        false
+    }
+}
+
+/// Sends the recorded interrupt changes to the bridge, for the irq core's
+/// bus unlock. Sleeps. The irq core cannot take an error here: if the
+/// update fails (`ERESTARTSYS` when the caller has a signal pending, see
+/// the module documentation), `work` sends it again from a worker, which
+/// reports a failure of its own. Not after unplug (`ENODEV`).
+pub(crate) fn sync(work: &OwnedWork<IrqSync>) {
+    match work.handler().send() {
+        Ok(()) | Err(ENODEV) => {}
+        Err(_) => {
+            work.queue();
         }
     }
 }
@@ -224,9 +324,26 @@ impl EventHandler for Bank {
             bits &= bits - 1;
             self.chip.handle_nested_irq(line);
         }
-        // Level lines were masked by the bridge when they fired.
-        let mut sent = self.lines.sent.lock();
-        let mut rearm = fired & sent.level_lines() & sent.unmasked;
+        // Level lines were masked by the bridge when they fired: their
+        // state there is known again, even where a failed request had left
+        // it unknown. They are re-armed if Linux wants them unmasked: as
+        // `sent` says for lines that were known (a change since then is
+        // synced after this), as the shadow says for the others.
+        let irq = &self.lines.irq;
+        let mut sent = irq.handler().sent.lock();
+        let level_fired = fired & sent.level_lines();
+        let want = irq.handler().shadow.unmasked();
+        let mut rearm = level_fired & ((sent.unmasked & !sent.unknown) | (sent.unknown & want));
+        sent.unmasked &= !level_fired;
+        sent.unknown &= !level_fired;
+        // A line whose trigger request failed may have a level trigger on
+        // the bridge, which then masked it: the sync work sends its trigger
+        // and its mask state again.
+        let unsure = fired & sent.unknown_triggers();
+        if unsure != 0 {
+            sent.unknown |= unsure;
+            irq.queue();
+        }
         // Those whose handlers did not run (lazily disabled, or being
         // freed) stay masked, as the irq core's level flow handler leaves
         // them; `sent` says so, and the sync of `enable_irq` unmasks them.
@@ -238,7 +355,6 @@ impl EventHandler for Bank {
             bits &= bits - 1;
             if !self.chip.irq_handled(line) {
                 rearm &= !(1 << line);
-                sent.unmasked &= !(1 << line);
             }
         }
         if rearm != 0 {
@@ -246,16 +362,20 @@ impl EventHandler for Bank {
                 instance: self.lines.instance,
                 mask: rearm,
             };
-            if let Err(e) = self.lines.command(opcode::GPIO_IRQ_UNMASK, &msg) {
-                // The bridge keeps them masked: so must we, or the next
-                // sync would not unmask them.
-                sent.unmasked &= !rearm;
-                if e != ENODEV {
-                    dev_err!(
-                        self.lines.dev,
-                        "re-arming level interrupts failed: {:?}\n",
-                        e
-                    );
+            match self.lines.command(opcode::GPIO_IRQ_UNMASK, &msg) {
+                Ok(()) => sent.unmasked |= rearm,
+                Err(e) => {
+                    // The bridge may or may not have unmasked them: the
+                    // sync work sends them again.
+                    sent.unknown |= rearm;
+                    if e != ENODEV {
+                        irq.queue();
+                        dev_err!(
+                            self.lines.dev,
+                            "re-arming level interrupts failed: {:?}\n",
+                            e
+                        );
+                    }
                 }
             }
         }

@@ -17,10 +17,7 @@ use core::sync::atomic::{
 use kernel::{
     device::Device,
     prelude::*,
-    sync::{
-        aref::ARef,
-        Mutex, //
-    },
+    sync::aref::ARef, //
 };
 use rpbridge_core::{
     protocol::{
@@ -34,14 +31,17 @@ use rpbridge_core::{
     },
     Client, //
 };
-use rpbridge_shim::gpio::{
-    GpioOps,
-    IrqTrigger,
-    LineConfig,
-    LineDirection, //
+use rpbridge_shim::{
+    gpio::{
+        GpioOps,
+        IrqTrigger,
+        LineConfig,
+        LineDirection, //
+    },
+    work::OwnedWork,
 };
 
-use crate::irq::{IrqSent, IrqShadow};
+use crate::irq::IrqSync;
 
 /// Replies of the GPIO requests are a few bytes; this bounds them.
 const SMALL_REPLY: usize = 16;
@@ -53,12 +53,10 @@ pub(crate) struct Lines {
     pub(crate) client: Client,
     pub(crate) instance: u8,
     pub(crate) caps: GpioCaps,
-    /// What the irq core asked for (mask, triggers), recorded in atomic
-    /// context.
-    pub(crate) shadow: IrqShadow,
-    /// What the bridge was last told; serialises updates.
+    /// The interrupt state, and the work item that sends an update again
+    /// when the irq core's sync could not; dropping `Lines` cancels it.
     #[pin]
-    pub(crate) sent: Mutex<IrqSent>,
+    pub(crate) irq: OwnedWork<IrqSync>,
     /// Lines whose direction [`Lines::prefetch_directions`] read and no
     /// `get_direction` has taken yet.
     pub(crate) prefetched: AtomicU64,
@@ -262,23 +260,23 @@ impl GpioOps for Lines {
 
     fn irq_set_type(&self, offset: u32, trigger: IrqTrigger) -> Result {
         let line = self.line(offset)?;
-        self.shadow.set_trigger(line, trigger);
+        self.irq.handler().shadow.set_trigger(line, trigger);
         Ok(())
     }
 
     fn irq_mask(&self, offset: u32) {
         if let Ok(line) = self.line(offset) {
-            self.shadow.set_masked(line, true);
+            self.irq.handler().shadow.set_masked(line, true);
         }
     }
 
     fn irq_unmask(&self, offset: u32) {
         if let Ok(line) = self.line(offset) {
-            self.shadow.set_masked(line, false);
+            self.irq.handler().shadow.set_masked(line, false);
         }
     }
 
     fn irq_bus_sync_unlock(&self) {
-        crate::irq::sync(self);
+        crate::irq::sync(&self.irq);
     }
 }

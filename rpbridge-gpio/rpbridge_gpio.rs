@@ -32,7 +32,6 @@ use kernel::{
         Device, //
     },
     driver,
-    new_mutex,
     prelude::*,
     str::{
         BStr,
@@ -58,16 +57,18 @@ use rpbridge_core::{
     EventSubscription,
     FunctionData, //
 };
-use rpbridge_shim::gpio::{
-    ChipConfig,
-    Registration, //
+use rpbridge_shim::{
+    gpio::{
+        ChipConfig,
+        Registration, //
+    },
+    new_owned_work,
 };
 
 use crate::{
     irq::{
         Bank,
-        IrqShadow,
-        IrqState, //
+        IrqSync, //
     },
     lines::Lines,
 };
@@ -138,14 +139,14 @@ impl Driver {
             list.push(b"", GFP_KERNEL)?;
         }
 
+        let irq = IrqSync::new(dev.into(), function.client(), instance);
         let lines = Arc::pin_init(
             try_pin_init!(Lines {
                 dev: dev.into(),
                 client: function.client(),
                 instance,
                 caps,
-                shadow: IrqShadow::new(),
-                sent <- new_mutex!(IrqState::new()),
+                irq <- new_owned_work!(irq),
                 prefetched: AtomicU64::new(0),
                 prefetched_out: AtomicU64::new(0),
                 debounced: AtomicU64::new(0),

@@ -355,6 +355,11 @@ impl Device {
         }
     }
 
+    /// The GPIO bank, if the board has one.
+    pub fn gpio(&self) -> Option<&GpioBank> {
+        self.gpio.as_ref()
+    }
+
     /// The PWM block, if the board has one.
     pub fn pwm(&self) -> Option<&PwmBlock> {
         self.pwm.as_ref()

@@ -19,6 +19,7 @@
 //! | `clear`          | forget pending reply faults                             |
 //! | `emit-gpio-events N` | send N GPIO interrupt events now (a test hook)      |
 //! | `pwm-dump PATH`  | write every PWM channel's output to PATH (see below)    |
+//! | `gpio-irq-dump PATH` | write the GPIO interrupt masks and triggers to PATH |
 //!
 //! Reply faults are queued in the order given and each applies to as many
 //! replies as it says; events are never faulted, on either event pipe
@@ -33,8 +34,11 @@
 //! `pwm-dump` is not a fault but a probe: it records what the PWM block
 //! drives, one line per channel in the format of
 //! [`crate::pwm::PwmBlock::report`], so a guest test can compare it with what
-//! the kernel reads back. The file is written under a temporary name and
-//! renamed, so a reader never sees half of it.
+//! the kernel reads back. `gpio-irq-dump` is the same for the interrupt
+//! state of GPIO instance 0, in the format of
+//! [`crate::gpio::GpioBank::irq_report`] (empty without a GPIO bank). Both
+//! files are written under a temporary name and renamed, so a reader never
+//! sees half of one.
 
 use std::{collections::VecDeque, path::PathBuf};
 
@@ -82,6 +86,8 @@ pub enum Command {
     EmitGpioEvents(u32),
     /// Write the PWM outputs to this file.
     PwmDump(PathBuf),
+    /// Write the GPIO interrupt state to this file.
+    GpioIrqDump(PathBuf),
 }
 
 fn num<T: std::str::FromStr>(word: Option<&str>, what: &str) -> Result<T, String> {
@@ -137,6 +143,7 @@ impl Command {
                 Command::EmitGpioEvents(n)
             }
             "pwm-dump" => Command::PwmDump(PathBuf::from(w.next().ok_or("missing path")?)),
+            "gpio-irq-dump" => Command::GpioIrqDump(PathBuf::from(w.next().ok_or("missing path")?)),
             _ => return Err(format!("unknown command {verb:?}")),
         };
         if w.next().is_some() {
@@ -253,6 +260,10 @@ mod tests {
             Command::parse("pwm-dump /tmp/emulator/0.pwm"),
             Ok(Command::PwmDump(PathBuf::from("/tmp/emulator/0.pwm")))
         );
+        assert_eq!(
+            Command::parse("gpio-irq-dump /tmp/emulator/0.irq"),
+            Ok(Command::GpioIrqDump(PathBuf::from("/tmp/emulator/0.irq")))
+        );
         for bad in [
             "",
             "drop",
@@ -266,6 +277,8 @@ mod tests {
             "emit-gpio-events 2 3",
             "pwm-dump",
             "pwm-dump a b",
+            "gpio-irq-dump",
+            "gpio-irq-dump a b",
         ] {
             assert!(Command::parse(bad).is_err(), "{bad:?}");
         }

@@ -416,6 +416,31 @@ impl GpioBank {
         Ok(())
     }
 
+    /// The interrupt state, for the `gpio-irq-dump` control command: one
+    /// line of text with the unmasked lines and the triggers of the lines
+    /// that have one (`LINE:TRIGGER`, wire values), for example
+    ///
+    /// ```text
+    /// gpio instance=0 unmasked=0x0000000000000002 triggers=1:3,4:4
+    /// ```
+    pub fn irq_report(&self) -> String {
+        let mut unmasked = 0u64;
+        let mut triggers = Vec::new();
+        for (i, p) in self.pins.iter().enumerate() {
+            if !p.masked {
+                unmasked |= bit(i);
+            }
+            if p.trigger != trigger::NONE {
+                triggers.push(format!("{i}:{}", p.trigger));
+            }
+        }
+        format!(
+            "gpio instance={} unmasked={unmasked:#018x} triggers={}\n",
+            self.instance,
+            triggers.join(",")
+        )
+    }
+
     /// Test hook: something outside the device drives `line` (Some(level))
     /// or lets go (None). Allowed on any line < lines.
     pub fn external_drive(
@@ -647,6 +672,27 @@ mod tests {
 
     fn level(g: &GpioBank, line: u8) -> bool {
         g.get(line).expect("valid line")
+    }
+
+    #[test]
+    fn irq_report_shows_the_unmasked_lines_and_the_triggers() {
+        let mut g = bank();
+        assert_eq!(
+            g.irq_report(),
+            "gpio instance=3 unmasked=0x0000000000000000 triggers=\n"
+        );
+        arm(&mut g, 1, EDGE_BOTH, 0);
+        arm(&mut g, 4, LEVEL_HIGH, 0);
+        g.irq_set_type(6, EDGE_RISING, 0).expect("valid");
+        assert_eq!(
+            g.irq_report(),
+            "gpio instance=3 unmasked=0x0000000000000012 triggers=1:3,4:4,6:1\n"
+        );
+        g.irq_mask(1 << 1).expect("valid");
+        assert_eq!(
+            g.irq_report(),
+            "gpio instance=3 unmasked=0x0000000000000010 triggers=1:3,4:4,6:1\n"
+        );
     }
 
     #[test]

@@ -153,6 +153,16 @@ impl Link {
                     eprintln!("rpbridge-emulator: pwm-dump {}: {e}", path.display());
                 }
             }
+            Command::GpioIrqDump(path) => {
+                let text = self
+                    .device
+                    .gpio()
+                    .map(|g| g.irq_report())
+                    .unwrap_or_default();
+                if let Err(e) = crate::control::write_whole(&path, &text) {
+                    eprintln!("rpbridge-emulator: gpio-irq-dump {}: {e}", path.display());
+                }
+            }
             other => self.faults.command(other),
         }
         out
@@ -385,6 +395,36 @@ mod tests {
         assert!(l.on_bytes(&request(8), 0).is_empty());
         l.on_command(Command::Resume, 0);
         assert_eq!(tags(&l.on_bytes(&request(9), 0)), vec![9]);
+    }
+
+    #[test]
+    fn gpio_irq_dump_writes_what_the_requests_unmasked_and_masked() {
+        let mut l = link();
+        let path = std::env::temp_dir().join(format!("rpb-link-irq-{}", std::process::id()));
+        let dump = |l: &mut Link| {
+            l.on_command(Command::GpioIrqDump(path.clone()), 0);
+            let text = std::fs::read_to_string(&path).unwrap();
+            std::fs::remove_file(&path).unwrap();
+            text
+        };
+        assert_eq!(
+            dump(&mut l),
+            "gpio instance=0 unmasked=0x0000000000000000 triggers=\n"
+        );
+        arm_line_1(&mut l);
+        assert_eq!(
+            dump(&mut l),
+            "gpio instance=0 unmasked=0x0000000000000002 triggers=1:1\n"
+        );
+        let m = gpio::Lines {
+            instance: 0,
+            mask: 0b10,
+        };
+        assert_eq!(routes(&ask(&mut l, opcode::GPIO_IRQ_MASK, &m)).len(), 1);
+        assert_eq!(
+            dump(&mut l),
+            "gpio instance=0 unmasked=0x0000000000000000 triggers=1:1\n"
+        );
     }
 
     #[test]
