@@ -1,4 +1,4 @@
-# Unplug storm: STORM_CYCLES (default 200) unplug/replug cycles while I/O
+# Unplug storm: STORM_CYCLES (default 50) unplug/replug cycles while I/O
 # runs on every function at once (iolib.sh: gpioset/gpioget on wired
 # pairs, gpiomon on an edge, i2ctransfer on the EEPROM, spidev loopback
 # transfers, PWM sysfs writes, IIO raw reads and buffered captures, debugfs
@@ -13,14 +13,16 @@
 # cycle probes five function drivers. vm-run checks for kernel reports and
 # leaks. Replaces t-10 (50 unplugs under debugfs ping streams): the ping
 # loop here does the same, with every other function busy as well.
-# timeout: 2400
+# timeout: 1200
 . "$RPB/tools/tests/guest/testlib.sh"
 . "$RPB/tools/tests/guest/spi-lib.sh"
 . "$RPB/tools/tests/guest/iio-lib.sh"
 . "$RPB/tools/tests/guest/iolib.sh"
 
 S=RPB-T62
-CYCLES=${STORM_CYCLES:-200}
+# 50 in make check: a cycle under I/O takes 5-9 s in a TCG guest, so the
+# 200 of issue #12 (STORM_CYCLES=200, 25-30 min) do not fit CI's budget yet.
+CYCLES=${STORM_CYCLES:-50}
 modprobe spidev || fail "cannot load spidev"
 emu_start 0 --serial $S --i2c-buses 1 --spi-buses 1 || fail "bridge did not bind"
 intf=$(bridge_intf $S) || fail "no interface"
