@@ -155,6 +155,26 @@ io_functions_bound() {
 	[ "$_n" -ge "$IO_FUNCTIONS" ]
 }
 
+# io_mark: remembers how many calls of each loop have succeeded so far, for
+# io_all_succeeded_since_mark.
+io_mark() {
+	for _l in $IO_LOOPS; do
+		eval "io_mark_$_l=$(grep -c '^0 ' "$IO_DIR/$_l.rc" 2>/dev/null)"
+	done
+}
+
+# io_all_succeeded_since_mark: has a call of every loop succeeded since
+# io_mark? Sets io_missing to the loops that have not.
+io_all_succeeded_since_mark() {
+	io_missing=
+	for _l in $IO_LOOPS; do
+		eval "_m=\$io_mark_$_l"
+		_n=$(grep -c '^0 ' "$IO_DIR/$_l.rc" 2>/dev/null)
+		[ "${_n:-0}" -gt "${_m:-0}" ] || io_missing="$io_missing $_l"
+	done
+	[ -z "$io_missing" ]
+}
+
 # io_stop_report: stops the loops and prints, per loop, its calls,
 # successes, longest call and errors (exit status and message, most
 # frequent first). Fails if a call hung, if a loop never succeeded, or if

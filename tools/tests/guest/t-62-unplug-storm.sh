@@ -5,7 +5,10 @@
 # ping writes), every call bounded by `timeout` and counted. No call may
 # hang, and each kind of call must succeed at least once. One cycle in 8
 # unplugs as soon as rpbridge-core is bound, while the function drivers are
-# still probing. Afterwards every function works. Prints the cycles
+# still probing. In one cycle in 10 every kind of call must succeed again
+# (within 30 s of the functions' return) before the next unplug, so the
+# storm shows every function coming back under load, not only at its end.
+# Afterwards every function works. Prints the cycles
 # survived, the calls and their errors, the time per cycle and where it
 # goes (unplug until the USB device is gone, replug until rpbridge-core is
 # bound, until every function driver is bound, live I/O). The bridge offers
@@ -50,7 +53,7 @@ until_() {
 	done
 }
 
-t_gone=0 t_core=0 t_funcs=0 t_io=0 max_cycle=0 early=0
+t_gone=0 t_core=0 t_funcs=0 t_io=0 max_cycle=0 early=0 rounds=0
 ms
 start=$now
 c=0
@@ -74,8 +77,20 @@ while [ "$c" -lt "$CYCLES" ]; do
 		until_ io_functions_bound 30 || fail "cycle $c: not all function drivers bound in 30 s: $(ls "$intf")"
 		ms
 		t3=$now
-		# Live I/O for 0 to 0.4 s, so the unplugs fall at different moments.
-		sleep 0.$((c * 7 % 5))
+		if [ $((c % 10)) = 5 ]; then
+			io_mark
+			_w=0
+			until io_all_succeeded_since_mark; do
+				_w=$((_w + 1))
+				[ "$_w" -le 60 ] ||
+					fail "cycle $c: no call of$io_missing succeeded within 30 s of the replug"
+				sleep 0.5
+			done
+			rounds=$((rounds + 1))
+		else
+			# Live I/O for 0 to 0.4 s, so the unplugs fall at different moments.
+			sleep 0.$((c * 7 % 5))
+		fi
 	fi
 	ms
 	t_gone=$((t_gone + t1 - t0))
@@ -96,4 +111,4 @@ echo "per cycle: unplug until the device is gone $((t_gone / c)) ms, replug unti
 uptime
 io_stop_report
 io_check_all
-echo "ok: $c cycles under I/O on every function, no call hung, every function works afterwards"
+echo "ok: $c cycles under I/O on every function, no call hung; every kind of call succeeded again after $rounds of the replugs and after the storm"
