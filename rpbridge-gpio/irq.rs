@@ -76,25 +76,24 @@ impl IrqState {
         }
     }
 
-    /// Lines whose trigger is [`TRIGGER_UNKNOWN`].
-    fn unknown_triggers(&self) -> u64 {
+    /// The lines whose trigger satisfies `pred`, as a mask.
+    fn lines_where(&self, pred: impl Fn(u8) -> bool) -> u64 {
         let mut m = 0;
         for (i, t) in self.triggers.iter().enumerate() {
-            if *t == TRIGGER_UNKNOWN {
+            if pred(*t) {
                 m |= 1 << i;
             }
         }
         m
     }
 
+    /// Lines whose trigger is [`TRIGGER_UNKNOWN`].
+    fn unknown_triggers(&self) -> u64 {
+        self.lines_where(|t| t == TRIGGER_UNKNOWN)
+    }
+
     fn level_lines(&self) -> u64 {
-        let mut m = 0;
-        for (i, t) in self.triggers.iter().enumerate() {
-            if *t == trigger::LEVEL_HIGH || *t == trigger::LEVEL_LOW {
-                m |= 1 << i;
-            }
-        }
-        m
+        self.lines_where(|t| t == trigger::LEVEL_HIGH || t == trigger::LEVEL_LOW)
     }
 }
 
@@ -186,10 +185,6 @@ impl IrqSync {
         }? Error)
     }
 
-    fn command<'a, M: Message<'a>>(&self, op: u16, msg: &M) -> Result {
-        self.client.request_ok(op, msg, 0).map(|_| ())
-    }
-
     /// Sends the difference between what the irq core asked for and what
     /// the bridge was told. Sleeps. A failed request leaves its lines
     /// unknown in `sent`, so the next update sends them again.
@@ -204,7 +199,7 @@ impl IrqSync {
                 instance,
                 mask: to_mask,
             };
-            self.command(opcode::GPIO_IRQ_MASK, &msg)?;
+            crate::lines::command(&self.client, opcode::GPIO_IRQ_MASK, &msg)?;
             sent.unmasked &= !to_mask;
             sent.unknown &= !to_mask;
         }
@@ -217,7 +212,7 @@ impl IrqSync {
                     line,
                     trigger: t,
                 };
-                self.command(opcode::GPIO_IRQ_SET_TYPE, &msg)?;
+                crate::lines::command(&self.client, opcode::GPIO_IRQ_SET_TYPE, &msg)?;
                 sent.triggers[usize::from(line)] = t;
             }
         }
@@ -228,7 +223,7 @@ impl IrqSync {
                 instance,
                 mask: to_unmask,
             };
-            self.command(opcode::GPIO_IRQ_UNMASK, &msg)?;
+            crate::lines::command(&self.client, opcode::GPIO_IRQ_UNMASK, &msg)?;
             sent.unmasked |= to_unmask;
             sent.unknown &= !to_unmask;
         }

@@ -94,7 +94,7 @@ impl Lines {
 
     /// Sends a request whose reply is empty.
     pub(crate) fn command<'a, M: Message<'a>>(&self, op: u16, msg: &M) -> Result {
-        self.client.request_ok(op, msg, 0).map(|_| ())
+        command(&self.client, op, msg)
     }
 
     fn has(&self, feature: u8) -> bool {
@@ -279,4 +279,9 @@ impl GpioOps for Lines {
     fn irq_bus_sync_unlock(&self) {
         crate::irq::sync(&self.irq);
     }
+}
+
+/// Sends a GPIO request whose reply carries nothing but its status.
+pub(crate) fn command<'a, M: Message<'a>>(client: &Client, op: u16, msg: &M) -> Result {
+    client.request_ok(op, msg, 0).map(|_| ())
 }

@@ -42,14 +42,15 @@ ms() {
 	_f=${_u#*.}
 	now=$((${_u%.*} * 1000 + ${_f#0} * 10))
 }
-# until_ COND LIMIT_S: polls COND (no fork) every 50 ms; fails after LIMIT_S.
+# until_ COND LIMIT_S [POLL_S]: polls COND every POLL_S (default 0.05) s;
+# fails after LIMIT_S.
 until_() {
 	ms
 	_end=$((now + $2 * 1000))
 	until eval "$1"; do
 		ms
 		[ "$now" -lt "$_end" ] || return 1
-		sleep 0.05
+		sleep "${3:-0.05}"
 	done
 }
 
@@ -78,14 +79,10 @@ while [ "$c" -lt "$CYCLES" ]; do
 		ms
 		t3=$now
 		if [ $((c % 10)) = 5 ]; then
+			# Every 0.5 s: the check forks a grep per loop.
 			io_mark
-			_w=0
-			until io_all_succeeded_since_mark; do
-				_w=$((_w + 1))
-				[ "$_w" -le 60 ] ||
-					fail "cycle $c: no call of$io_missing succeeded within 30 s of the replug"
-				sleep 0.5
-			done
+			until_ io_all_succeeded_since_mark 30 0.5 ||
+				fail "cycle $c: no call of$io_missing succeeded within 30 s of the replug"
 			rounds=$((rounds + 1))
 		else
 			# Live I/O for 0 to 0.4 s, so the unplugs fall at different moments.
