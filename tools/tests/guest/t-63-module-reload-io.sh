@@ -30,7 +30,11 @@ sleep 1
 
 busy=0 reloads=0
 # unload MODULE...: rmmod of each in turn, retried while it is in use.
+# First udev must have finished with the devices of the last reload: a
+# worker of its that runs late (tens of seconds on a busy TCG guest) loads
+# a function module again by modalias, after it was unloaded here.
 unload() {
+	udevadm settle -t 60 || echo "udev did not settle in 60 s"
 	for _m in "$@"; do
 		_tries=0
 		while [ -d "/sys/module/$_m" ]; do
