@@ -7,8 +7,9 @@
 //!
 //! * `stats`: requests in flight and the counters (requests, replies,
 //!   timeouts, cancelled, late, unmatched, oversized, failed, garbage
-//!   bytes, events received, delivered, unrouted and dropped because the
-//!   queue was full, transfer errors).
+//!   bytes, partial frames flushed after a timeout, events received, delivered, unrouted and dropped because the
+//!   queue was full, transfer errors, endpoint halts cleared and failures
+//!   to clear one).
 //! * `interface`: the USB interface the bridge is bound on.
 //! * `ping`: writing N sends N `PING` requests in a row from the writing
 //!   process and fails with the first error; for tests that need traffic
@@ -48,13 +49,16 @@ fn show_stats(t: &Arc<Transport>, f: &mut core::fmt::Formatter<'_>) -> core::fmt
     writeln!(f, "oversized {}", c.oversized)?;
     writeln!(f, "failed {}", c.failed)?;
     writeln!(f, "garbage_bytes {}", l.garbage)?;
+    writeln!(f, "flushed {}", l.flushed)?;
     writeln!(f, "events {}", l.events)?;
     writeln!(f, "events_queued {}", e.queued)?;
     writeln!(f, "events_delivered {}", e.delivered)?;
     writeln!(f, "events_unrouted {}", e.unrouted)?;
     writeln!(f, "events_overflowed {}", e.overflowed)?;
     writeln!(f, "rx_errors {}", l.rx_errors)?;
-    writeln!(f, "tx_errors {}", l.tx_errors)
+    writeln!(f, "tx_errors {}", l.tx_errors)?;
+    writeln!(f, "halts_cleared {}", l.halts_cleared)?;
+    writeln!(f, "halt_clear_errors {}", l.halt_clear_errors)
 }
 
 fn show_interface(name: &CString, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {

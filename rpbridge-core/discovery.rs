@@ -45,11 +45,24 @@ pub(crate) fn next_bridge() -> u32 {
 /// Instances of one function a bridge may have.
 const IDS_PER_BRIDGE: u32 = 8;
 
-/// HELLO requests sent before a silent device is given up. A device that
-/// has just been configured may still be starting its request loop (and
-/// may drop what arrived before it reset its stream): each attempt waits
-/// the module's `timeout_ms`, so the default gives it five seconds.
+/// HELLO requests sent at least before a silent device is given up. A
+/// device that has just been configured may still be starting its request
+/// loop (and may drop what arrived before it reset its stream): each
+/// attempt waits the module's `timeout_ms`, so the default gives it five
+/// seconds.
 const HELLO_ATTEMPTS: u32 = 5;
+
+/// How long, at least, HELLO is tried before a silent device is given up,
+/// whatever `timeout_ms` is: how long a device takes to start answering
+/// does not depend on how long a request waits for its reply (with
+/// `timeout_ms=150`, five attempts were too few for a bridge just
+/// plugged into a busy machine).
+const HELLO_PATIENCE_MS: u32 = 5000;
+
+/// The HELLO requests to try with a request timeout of `timeout_ms`.
+fn hello_attempts(timeout_ms: u32) -> u32 {
+    HELLO_ATTEMPTS.max(HELLO_PATIENCE_MS.div_ceil(timeout_ms.max(1)))
+}
 
 /// The auxiliary device name of a function.
 fn name(f: &Function) -> &'static CStr {
@@ -71,11 +84,12 @@ pub(crate) fn identify(dev: &device::Device, t: &Transport) -> Result<DeviceInfo
     let mut p = [0u8; 2];
     let n = ours.encode_to(&mut p).map_err(|_| EINVAL)?;
     // A device may still be busy with its configuration: try a few times.
+    let attempts = hello_attempts(t.timeout_ms());
     let mut attempt = 0;
     let r = loop {
         attempt += 1;
         match t.call_ok(opcode::HELLO, &p[..n], 2) {
-            Err(e) if e == ETIMEDOUT && attempt < HELLO_ATTEMPTS => {
+            Err(e) if e == ETIMEDOUT && attempt < attempts => {
                 dev_dbg!(dev, "no answer to HELLO, trying again\n");
             }
             r => {
@@ -85,7 +99,10 @@ pub(crate) fn identify(dev: &device::Device, t: &Transport) -> Result<DeviceInfo
             }
         }
     };
-    let agreed = Version::decode(&r).map_err(|_| EPROTO)?;
+    let agreed = Version::decode(&r).map_err(|e| {
+        dev_err!(dev, "malformed HELLO reply ({} bytes): {:?}\n", r.len(), e);
+        EPROTO
+    })?;
     if ours.negotiate(agreed) != Some(agreed) {
         dev_err!(
             dev,
@@ -95,7 +112,9 @@ pub(crate) fn identify(dev: &device::Device, t: &Transport) -> Result<DeviceInfo
         );
         return Err(EPROTONOSUPPORT);
     }
-    let r = t.call_ok(opcode::GET_INFO, &[], 64)?;
+    let r = t.call_ok(opcode::GET_INFO, &[], 64).inspect_err(|e| {
+        dev_err!(dev, "identification (GET_INFO) failed: {:?}\n", e);
+    })?;
     DeviceInfo::decode(&r).map_err(|e| {
         dev_err!(dev, "malformed identification reply: {:?}\n", e);
         EPROTO
@@ -112,7 +131,9 @@ pub(crate) fn create_functions<'a>(
     serial: &[u8],
     bridge: u32,
 ) -> Result<Functions<'a>> {
-    let r = t.call_ok(opcode::GET_CAPS, &[], MAX_PAYLOAD)?;
+    let r = t
+        .call_ok(opcode::GET_CAPS, &[], MAX_PAYLOAD)
+        .inspect_err(|e| dev_err!(parent, "capability query (GET_CAPS) failed: {:?}\n", e))?;
     let caps = Capabilities::decode(&r).map_err(|e| {
         dev_err!(parent, "malformed capability list: {:?}\n", e);
         EPROTO
@@ -140,4 +161,21 @@ pub(crate) fn create_functions<'a>(
         regs.push(reg, GFP_KERNEL)?;
     }
     Ok(regs)
+}
+
+#[kunit_tests(rpbridge_core_discovery)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hello_is_tried_for_five_seconds_at_least() {
+        assert_eq!(hello_attempts(1000), 5);
+        assert_eq!(hello_attempts(5000), 5);
+        assert_eq!(hello_attempts(150), 34);
+        assert_eq!(hello_attempts(1), 5000);
+        assert_eq!(hello_attempts(0), 5000);
+        for ms in [1, 7, 150, 999, 1000, 1001, 4999] {
+            assert!(hello_attempts(ms) * ms >= HELLO_PATIENCE_MS);
+        }
+    }
 }

@@ -9,7 +9,10 @@
 //! two cases its slot is freed at once, so a reply that still comes is
 //! counted as late and dropped ([`crate::slots`]). [`Exchange::received`]
 //! takes the bytes of the IN pipe, in any chunks: it reassembles frames,
-//! completes requests and queues events for the [`EventRouter`]. After
+//! completes requests and queues events for the [`EventRouter`]. A frame
+//! whose header announced more payload than came is given up when a request
+//! times out after it has been held for half the timeout, and the bytes
+//! held behind it are read again ([`Reassembler::flush`]). After
 //! [`Exchange::shutdown`] every waiter wakes with `ENODEV` and every new
 //! call fails at once with `ENODEV`.
 
@@ -73,6 +76,11 @@ pub(crate) struct LinkCounters {
     pub(crate) rx_errors: u64,
     /// OUT transfers that failed.
     pub(crate) tx_errors: u64,
+    /// Partial frames given up because their rest never came.
+    pub(crate) flushed: u64,
+    /// Halts (stalls) of an endpoint cleared, and failures to clear one.
+    pub(crate) halts_cleared: u64,
+    pub(crate) halt_clear_errors: u64,
 }
 
 /// An IN byte stream: the bulk pipe (replies and events) or the optional
@@ -85,13 +93,82 @@ pub(crate) enum Stream {
     Events,
 }
 
+/// One IN stream's frame reassembly, and since when the partial frame it
+/// holds has been waiting for its rest.
+struct InStream {
+    reassembler: KBox<Reassembler>,
+    /// [`Reassembler::consumed`] and the time when the partial frame held
+    /// now was first seen; `None` when nothing is held.
+    held_since: Option<(u64, Instant<Monotonic>)>,
+}
+
+impl InStream {
+    fn new() -> Result<Self> {
+        Ok(InStream {
+            reassembler: KBox::new(Reassembler::new(), GFP_KERNEL)?,
+            held_since: None,
+        })
+    }
+
+    /// Records whether a partial frame is held, and since when. Any context.
+    fn note_held(&mut self) {
+        let r = &self.reassembler;
+        self.held_since = match self.held_since {
+            _ if r.pending() == 0 => None,
+            Some((c, t)) if c == r.consumed() => Some((c, t)),
+            _ => Some((r.consumed(), Instant::<Monotonic>::now())),
+        };
+    }
+
+    fn feed(&mut self, data: &[u8], sink: &mut impl FnMut(Item<'_>)) {
+        self.reassembler.feed(data, sink);
+        self.note_held();
+    }
+
+    /// Gives up the partial frame held if it has waited for at least half
+    /// of `timeout_ms` (the protocol's rule); returns whether it did.
+    fn flush_stale(&mut self, timeout_ms: u32, sink: &mut impl FnMut(Item<'_>)) -> bool {
+        let Some((_, since)) = self.held_since else {
+            return false;
+        };
+        if since.elapsed().as_millis() < i64::from(timeout_ms / 2) {
+            return false;
+        }
+        self.reassembler.flush(sink);
+        self.note_held();
+        true
+    }
+}
+
 /// State touched by completions, under one interrupt-safe lock.
 struct State {
     slots: Slots,
-    reassembler: KBox<Reassembler>,
-    event_reassembler: KBox<Reassembler>,
+    bulk: InStream,
+    events: InStream,
     link: LinkCounters,
     shut: bool,
+}
+
+/// Hands one reassembled item to where it goes: a reply to its slot, an
+/// event to the router (`queued` says whether one was queued), dropped
+/// bytes to the counters.
+fn deliver(
+    item: Item<'_>,
+    slots: &mut Slots,
+    link: &mut LinkCounters,
+    router: &EventRouter,
+    queued: &mut bool,
+) {
+    match item {
+        Item::Frame(h, payload) if h.kind == Kind::Event => {
+            link.events += 1;
+            *queued |= router.push(h.opcode, payload);
+        }
+        Item::Frame(h, payload) => {
+            slots.complete(&h, payload);
+        }
+        Item::Garbage(n, _) => link.garbage += n as u64,
+    }
 }
 
 /// One bridge's requests in flight, and its events.
@@ -110,8 +187,8 @@ impl Exchange {
         try_pin_init!(Self {
             state <- new_spinlock_irq!(State {
                 slots: Slots::new()?,
-                reassembler: KBox::new(Reassembler::new(), GFP_KERNEL)?,
-                event_reassembler: KBox::new(Reassembler::new(), GFP_KERNEL)?,
+                bulk: InStream::new()?,
+                events: InStream::new()?,
                 link: LinkCounters::default(),
                 shut: false,
             }),
@@ -126,38 +203,31 @@ impl Exchange {
     }
 
     /// Bytes from an IN pipe, or its failure. Interrupt context. Returns
-    /// whether to keep reading: not after `stop_on`, nor after shutdown.
-    pub(crate) fn received(&self, stream: Stream, result: Result<&[u8]>, stop_on: Error) -> bool {
+    /// whether to keep reading: not after shutdown.
+    pub(crate) fn received(&self, stream: Stream, result: Result<&[u8]>) -> bool {
         let mut st = self.state.lock();
         let data = match result {
             Ok(data) => data,
-            Err(e) => {
+            Err(_) => {
                 st.link.rx_errors += 1;
-                return e != stop_on && !st.shut;
+                return !st.shut;
             }
         };
         let router = self.events.handler();
         let mut queued = false;
         let State {
             slots,
-            reassembler,
-            event_reassembler,
+            bulk,
+            events,
             link,
             ..
         } = &mut *st;
-        let reassembler = match stream {
-            Stream::Bulk => reassembler,
-            Stream::Events => event_reassembler,
+        let input = match stream {
+            Stream::Bulk => bulk,
+            Stream::Events => events,
         };
-        reassembler.feed(data, &mut |item| match item {
-            Item::Frame(h, payload) if h.kind == Kind::Event => {
-                link.events += 1;
-                queued |= router.push(h.opcode, payload);
-            }
-            Item::Frame(h, payload) => {
-                slots.complete(&h, payload);
-            }
-            Item::Garbage(n, _) => link.garbage += n as u64,
+        input.feed(data, &mut |item| {
+            deliver(item, slots, link, router, &mut queued)
         });
         let again = !st.shut;
         drop(st);
@@ -166,6 +236,16 @@ impl Exchange {
             self.events.queue();
         }
         again
+    }
+
+    /// The halt of a stalled endpoint was cleared (`ok`) or not. Any context.
+    pub(crate) fn halt_cleared(&self, ok: bool) {
+        let mut st = self.state.lock();
+        if ok {
+            st.link.halts_cleared += 1;
+        } else {
+            st.link.halt_clear_errors += 1;
+        }
     }
 
     /// An OUT transfer of `frame` failed with `e`: its request fails now.
@@ -257,7 +337,7 @@ impl Exchange {
     ) -> Result<Reply> {
         let spent = u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX);
         let left = msecs_to_jiffies(timeout_ms.saturating_sub(spent)).max(1);
-        let result = self.wait_reply(tag, left);
+        let result = self.wait_reply(tag, left, timeout_ms);
         // A slot was freed: callers waiting for one may go on.
         self.replied.notify_all();
         result
@@ -274,7 +354,29 @@ impl Exchange {
         self.replied.notify_all();
     }
 
-    fn wait_reply(&self, tag: Tag, mut timeout: Jiffies) -> Result<Reply> {
+    /// Gives up the partial frames held for half of `timeout_ms` or more,
+    /// delivering what the bytes behind them hold. Called with the lock held
+    /// when a request timed out; returns whether events were queued.
+    fn flush_stale(st: &mut State, router: &EventRouter, timeout_ms: u32) -> bool {
+        let mut queued = false;
+        let State {
+            slots,
+            bulk,
+            events,
+            link,
+            ..
+        } = st;
+        for input in [bulk, events] {
+            if input.flush_stale(timeout_ms, &mut |item| {
+                deliver(item, slots, link, router, &mut queued)
+            }) {
+                link.flushed += 1;
+            }
+        }
+        queued
+    }
+
+    fn wait_reply(&self, tag: Tag, mut timeout: Jiffies, timeout_ms: u32) -> Result<Reply> {
         let mut st = self.state.lock();
         loop {
             if let Some(outcome) = st.slots.take(tag) {
@@ -287,6 +389,10 @@ impl Exchange {
             match self.replied.wait_interruptible_timeout(&mut st, timeout) {
                 CondVarTimeoutResult::Woken { jiffies } => timeout = jiffies,
                 CondVarTimeoutResult::Timeout => {
+                    // The reply may be behind a frame whose rest never came.
+                    if Self::flush_stale(&mut st, self.events.handler(), timeout_ms) {
+                        self.events.queue();
+                    }
                     if let Some(outcome) = st.slots.take(tag) {
                         let (status, data) = outcome?;
                         return Ok(Reply {
@@ -373,7 +479,7 @@ mod tests {
     fn reply_in_one_chunk_is_delivered() -> Result {
         let ex = exchange()?;
         let r = ex.call(OP, b"abc", 8, TIMEOUT_MS, |frame| {
-            ex.received(Stream::Bulk, Ok(&reply_to(&frame, 0, b"xyz")?), EPIPE);
+            ex.received(Stream::Bulk, Ok(&reply_to(&frame, 0, b"xyz")?));
             Ok(())
         })?;
         assert_eq!(r.ok()?.as_slice(), b"xyz");
@@ -385,9 +491,9 @@ mod tests {
     fn reply_byte_by_byte_after_garbage_is_delivered() -> Result {
         let ex = exchange()?;
         let r = ex.call(OP, b"", 8, TIMEOUT_MS, |frame| {
-            ex.received(Stream::Bulk, Ok(b"\x00\x13garbage"), EPIPE);
+            ex.received(Stream::Bulk, Ok(b"\x00\x13garbage"));
             for b in reply_to(&frame, 0, b"12345678")?.iter() {
-                ex.received(Stream::Bulk, Ok(core::slice::from_ref(b)), EPIPE);
+                ex.received(Stream::Bulk, Ok(core::slice::from_ref(b)));
             }
             Ok(())
         })?;
@@ -403,7 +509,6 @@ mod tests {
             ex.received(
                 Stream::Bulk,
                 Ok(&reply_to(&frame, Status::Nak.to_wire(), b"")?),
-                EPIPE,
             );
             Ok(())
         })?;
@@ -425,8 +530,8 @@ mod tests {
         // same slot, which gets its own reply.
         let late = reply_to(&sent, 0, b"old")?;
         let r = ex.call(OP, b"2", 8, TIMEOUT_MS, |frame| {
-            ex.received(Stream::Bulk, Ok(&late), EPIPE);
-            ex.received(Stream::Bulk, Ok(&reply_to(&frame, 0, b"new")?), EPIPE);
+            ex.received(Stream::Bulk, Ok(&late));
+            ex.received(Stream::Bulk, Ok(&reply_to(&frame, 0, b"new")?));
             Ok(())
         })?;
         assert_eq!(r.ok()?.as_slice(), b"new");
@@ -437,10 +542,64 @@ mod tests {
     }
 
     #[test]
+    fn a_header_announcing_more_than_comes_is_flushed_at_the_timeout() -> Result {
+        let ex = exchange()?;
+        // Before the real reply, a reply header announcing 200 bytes of
+        // which 3 come: the reassembler holds the real reply as its payload
+        // until the timeout, then gives the overlong frame up and finds the
+        // reply behind it.
+        let r = ex.call(OP, b"", 8, 40, |frame| {
+            let mut bad = reply_to(&frame, 0, b"abc")?;
+            bad[12..14].copy_from_slice(&200u16.to_le_bytes());
+            let check = crate::protocol::frame::crc16(&bad[..18]);
+            bad[18..20].copy_from_slice(&check.to_le_bytes());
+            ex.received(Stream::Bulk, Ok(&bad));
+            ex.received(Stream::Bulk, Ok(&reply_to(&frame, 0, b"good")?));
+            Ok(())
+        })?;
+        assert_eq!(r.ok()?.as_slice(), b"good");
+        let (in_flight, c, l) = ex.stats();
+        assert_eq!((in_flight, c.timeouts, l.flushed), (0, 0, 1));
+        assert_eq!(l.garbage, (HEADER_LEN + 3) as u64);
+        // Nothing is held any more: the next request is answered at once.
+        let r = ex.call(OP, b"", 8, TIMEOUT_MS, |frame| {
+            ex.received(Stream::Bulk, Ok(&reply_to(&frame, 0, b"next")?));
+            Ok(())
+        })?;
+        assert_eq!(r.ok()?.as_slice(), b"next");
+        Ok(())
+    }
+
+    #[test]
+    fn a_partial_frame_younger_than_half_the_timeout_is_kept() -> Result {
+        let mut input = InStream::new()?;
+        let whole = event_frame(0x8101, b"0123456789")?;
+        let mut frames = 0;
+        let mut sink = |item: Item<'_>| {
+            if matches!(item, Item::Frame(..)) {
+                frames += 1;
+            }
+        };
+        input.feed(&whole[..10], &mut sink);
+        // Held for (much) less than half of 10 s: kept, and completed.
+        assert!(!input.flush_stale(10_000, &mut sink));
+        input.feed(&whole[10..25], &mut sink);
+        assert!(!input.flush_stale(10_000, &mut sink));
+        input.feed(&whole[25..], &mut sink);
+        assert!(input.held_since.is_none());
+        // Held for at least half of 0 ms: given up.
+        input.feed(&whole[..10], &mut sink);
+        assert!(input.flush_stale(0, &mut sink));
+        assert!(input.held_since.is_none());
+        assert_eq!(frames, 1);
+        Ok(())
+    }
+
+    #[test]
     fn oversized_reply_fails_with_eproto() -> Result {
         let ex = exchange()?;
         let r = ex.call(OP, b"", 2, TIMEOUT_MS, |frame| {
-            ex.received(Stream::Bulk, Ok(&reply_to(&frame, 0, b"too long")?), EPIPE);
+            ex.received(Stream::Bulk, Ok(&reply_to(&frame, 0, b"too long")?));
             Ok(())
         });
         assert_eq!(r.err(), Some(EPROTO));
@@ -484,11 +643,7 @@ mod tests {
         assert_eq!(ex.stats().0, 3);
         // The device answers all three, in order, after they were all sent.
         for f in frames.iter() {
-            ex.received(
-                Stream::Bulk,
-                Ok(&reply_to(f, 0, &[f[HEADER_LEN] + 10])?),
-                EPIPE,
-            );
+            ex.received(Stream::Bulk, Ok(&reply_to(f, 0, &[f[HEADER_LEN] + 10])?));
         }
         let started = Instant::<Monotonic>::now();
         for (i, tag) in tags.iter().enumerate().rev() {
@@ -508,7 +663,7 @@ mod tests {
             Ok(())
         })?;
         ex.abandon(tag);
-        ex.received(Stream::Bulk, Ok(&reply_to(&sent, 0, b"x")?), EPIPE);
+        ex.received(Stream::Bulk, Ok(&reply_to(&sent, 0, b"x")?));
         let (in_flight, c, _) = ex.stats();
         assert_eq!(in_flight, 0);
         assert_eq!(c.cancelled, 1);
@@ -573,13 +728,9 @@ mod tests {
         let id = ex.events().subscribe(1, 2, rec.clone())?;
         assert_eq!(ex.events().subscribe(1, 2, rec.clone()).err(), Some(EBUSY));
         // Another instance, another function: not for this subscriber.
-        ex.received(Stream::Bulk, Ok(&event_frame(0x8101, &[3, 0, 0])?), EPIPE);
-        ex.received(Stream::Bulk, Ok(&event_frame(0x8501, &[2, 0, 0])?), EPIPE);
-        ex.received(
-            Stream::Bulk,
-            Ok(&event_frame(0x8101, &[2, 7, 7, 7])?),
-            EPIPE,
-        );
+        ex.received(Stream::Bulk, Ok(&event_frame(0x8101, &[3, 0, 0])?));
+        ex.received(Stream::Bulk, Ok(&event_frame(0x8501, &[2, 0, 0])?));
+        ex.received(Stream::Bulk, Ok(&event_frame(0x8101, &[2, 7, 7, 7])?));
         rec.seen.wait_for_completion();
         ex.stop_events();
         assert_eq!(rec.calls.load(Ordering::Relaxed), 1);
@@ -589,7 +740,7 @@ mod tests {
         assert_eq!(c.unrouted, 2);
         // After unsubscribing, nothing more arrives.
         ex.events().unsubscribe(id);
-        ex.received(Stream::Bulk, Ok(&event_frame(0x8101, &[2, 1])?), EPIPE);
+        ex.received(Stream::Bulk, Ok(&event_frame(0x8101, &[2, 1])?));
         // Deliver now rather than wait for the work item.
         WorkHandler::run(ex.events());
         ex.stop_events();

@@ -15,8 +15,8 @@
 //! Events (GPIO interrupts, ADC sample blocks) reach the function drivers
 //! through [`FunctionDevice::subscribe`], from a work item.
 //!
-//! Limitations: a stalled bulk IN pipe is not recovered (the bridge must be
-//! replugged).
+//! A stalled endpoint has its halt cleared and is used again; only when
+//! clearing fails must the bridge be replugged.
 
 mod client;
 mod debugfs;
@@ -26,6 +26,7 @@ mod endpoints;
 mod events;
 mod exchange;
 mod slots;
+mod sparse_log;
 mod transport;
 
 #[path = "protocol/src/lib.rs"]
@@ -41,6 +42,7 @@ pub use client::{
 };
 pub use events::EventHandler;
 pub use exchange::Reply;
+pub use sparse_log::SparseLog;
 pub use transport::Transport;
 
 use kernel::{

@@ -5,14 +5,20 @@
 //! Requests go out as bulk OUT URBs; a few bulk IN URBs are always queued
 //! and their completions feed the exchange, which matches replies to
 //! requests and queues events. A bridge may also have an interrupt IN
-//! endpoint, on which it sends events only; it is read the same way.
+//! endpoint, on which it sends events only; it is read the same way. A
+//! stalled endpoint has its halt cleared from a work item (see
+//! [`UrbSet`]) and is read again; a failed clear is logged, and the bridge
+//! then needs a replug.
 //! [`Transport::shutdown`] (disconnect) fails every request, kills the
 //! URBs and waits for event delivery in progress.
 
 use kernel::{
     device,
     prelude::*,
-    sync::Arc,
+    sync::{
+        aref::ARef,
+        Arc, //
+    },
     time::{
         Instant,
         Monotonic, //
@@ -41,6 +47,7 @@ use crate::{
         tag::Tag, //
     },
     slots::Counters,
+    sparse_log::SparseLog,
 };
 
 /// Bulk IN URBs kept queued.
@@ -74,6 +81,10 @@ struct Inbound {
     #[pin]
     exchange: Exchange,
     event_endpoint: Option<u8>,
+    /// The interface, for messages.
+    dev: ARef<device::Device>,
+    /// Halts cleared: a hostile device may stall again and again.
+    halts: SparseLog,
 }
 
 impl UrbHandler for Inbound {
@@ -83,13 +94,38 @@ impl UrbHandler for Inbound {
         } else {
             Stream::Bulk
         };
-        // A stalled pipe stalls again at once: stop reading it.
-        self.exchange.received(stream, result, EPIPE)
+        // A stalled IN pipe is parked by the URB set until its halt is
+        // cleared (`halt_cleared`).
+        self.exchange.received(stream, result)
     }
 
     fn sent(&self, data: &[u8], result: Result) {
         if let Err(e) = result {
             self.exchange.send_failed(data, request_error(e));
+        }
+    }
+
+    fn halt_cleared(&self, endpoint: u8, result: Result) {
+        self.exchange.halt_cleared(result.is_ok());
+        match result {
+            Ok(()) => {
+                if let Some(n) = self.halts.hit() {
+                    dev_warn!(
+                        self.dev,
+                        "endpoint {:#04x} stalled; halt cleared ({} so far)\n",
+                        endpoint,
+                        n
+                    );
+                }
+            }
+            // ENODEV and friends: the bridge is going away anyway.
+            Err(e) if e == ENODEV || e == ESHUTDOWN || e == EPROTO => {}
+            Err(e) => dev_err!(
+                self.dev,
+                "endpoint {:#04x} stalled and clearing the halt failed: {:?}; replug the bridge\n",
+                endpoint,
+                e
+            ),
         }
     }
 }
@@ -116,6 +152,11 @@ impl Transport {
                 try_pin_init!(Inbound {
                     exchange <- Exchange::new(),
                     event_endpoint: pipes.events.as_ref().map(|ep| ep.address()),
+                    dev: {
+                        let d: &device::Device<device::Core<'b>> = intf.as_ref();
+                        d.into()
+                    },
+                    halts: SparseLog::new(),
                 }? Error)
             ),
             pipes,
@@ -136,6 +177,11 @@ impl Transport {
             &self.pipes.out,
             KVec::from_elem(0u8, MAX_FRAME, GFP_KERNEL)?,
         )
+    }
+
+    /// How long a request waits for its reply, in milliseconds.
+    pub(crate) fn timeout_ms(&self) -> u32 {
+        self.timeout_ms
     }
 
     fn exchange(&self) -> &Exchange {

@@ -41,7 +41,8 @@ use rpbridge_core::{
         wire::Message, //
     },
     Client,
-    EventHandler, //
+    EventHandler,
+    SparseLog, //
 };
 use rpbridge_shim::{
     gpio::{IrqTrigger, Registration},
@@ -270,6 +271,10 @@ pub(crate) struct Bank {
     pub(crate) lines: Arc<Lines>,
     /// Sequence number expected next, or `u32::MAX` before the first event.
     next_seq: AtomicU32,
+    /// Malformed events, and sequence gaps: a device may send floods of
+    /// either, so they are logged sparsely.
+    malformed: SparseLog,
+    gaps: SparseLog,
 }
 
 impl Bank {
@@ -278,6 +283,8 @@ impl Bank {
             chip,
             lines,
             next_seq: AtomicU32::new(u32::MAX),
+            malformed: SparseLog::new(),
+            gaps: SparseLog::new(),
         }
     }
 }
@@ -288,23 +295,29 @@ impl EventHandler for Bank {
             return;
         }
         let Ok(ev) = IrqEvent::decode(payload) else {
-            dev_warn!(
-                self.lines.dev,
-                "malformed interrupt event ({} bytes) dropped\n",
-                payload.len()
-            );
+            if let Some(n) = self.malformed.hit() {
+                dev_warn!(
+                    self.lines.dev,
+                    "malformed interrupt event ({} bytes) dropped ({} so far)\n",
+                    payload.len(),
+                    n
+                );
+            }
             return;
         };
         let expected = self
             .next_seq
             .swap(u32::from(ev.seq.wrapping_add(1)), Ordering::Relaxed);
         if expected != u32::MAX && expected != u32::from(ev.seq) {
-            dev_warn!(
-                self.lines.dev,
-                "interrupt events lost: sequence {} after {}\n",
-                ev.seq,
-                expected.wrapping_sub(1)
-            );
+            if let Some(n) = self.gaps.hit() {
+                dev_warn!(
+                    self.lines.dev,
+                    "interrupt events lost: sequence {} after {} ({} gaps so far)\n",
+                    ev.seq,
+                    expected.wrapping_sub(1),
+                    n
+                );
+            }
         }
         let caps = &self.lines.caps;
         let all = if caps.lines >= 64 {

@@ -160,6 +160,15 @@ impl<'bound> Adc<'bound> {
         if let Err(e) = self.function.request_ok(opcode::ADC_STREAM_START, &msg, 0) {
             self.capture.lock().streaming = false;
             dev_err!(dev, "stream start failed: {:?}\n", e);
+            // A start whose reply was lost or damaged may have started the
+            // stream anyway: the device would then refuse every later start
+            // and conversion as busy. Stop it, whatever it did.
+            if e != ENODEV {
+                let stop = Instance {
+                    instance: self.instance(),
+                };
+                let _ = self.function.request_ok(opcode::ADC_STREAM_STOP, &stop, 0);
+            }
             return Err(e);
         }
         Ok(())

@@ -30,6 +30,7 @@ use rpbridge_core::{
         wire::Message, //
     },
     EventHandler,
+    SparseLog, //
 };
 use rpbridge_shim::iio::{
     self,
@@ -94,11 +95,17 @@ pub(crate) fn new_shared() -> Result<SharedCapture> {
 pub(crate) struct BlockHandler {
     capture: SharedCapture,
     dev: ARef<iio::Device>,
+    /// Malformed blocks: a device may send floods of them.
+    malformed: SparseLog,
 }
 
 impl BlockHandler {
     pub(crate) fn new(capture: SharedCapture, dev: ARef<iio::Device>) -> Self {
-        BlockHandler { capture, dev }
+        BlockHandler {
+            capture,
+            dev,
+            malformed: SparseLog::new(),
+        }
     }
 
     fn push_block(&self, c: &mut Capture, block: &SampleBlock<'_>) {
@@ -149,7 +156,14 @@ impl EventHandler for BlockHandler {
         let block = match SampleBlock::decode(payload) {
             Ok(b) => b,
             Err(e) => {
-                dev_warn!(&*self.dev, "malformed sample block dropped: {:?}\n", e);
+                if let Some(n) = self.malformed.hit() {
+                    dev_warn!(
+                        &*self.dev,
+                        "malformed sample block dropped: {:?} ({} so far)\n",
+                        e,
+                        n
+                    );
+                }
                 return;
             }
         };

@@ -10,12 +10,23 @@
 //! kills every URB and refuses new ones; dropping the set does the same, so
 //! no completion runs after the set is gone.
 //!
+//! A halted (stalled) endpoint fails its transfers with `EPIPE` until the
+//! host clears the halt, which takes a control request and so cannot be
+//! done from a completion. The set parks the IN URBs that stalled and
+//! queues a work item of its own; it clears the halt of each endpoint that
+//! stalled (bulk OUT ones included), reports it to
+//! [`UrbHandler::halt_cleared`] and reads again with the parked URBs.
+//!
 //! C header: [`include/linux/usb.h`](srctree/include/linux/usb.h)
 
 use core::{
     ffi::c_void,
     marker::PhantomPinned,
-    ptr::NonNull, //
+    ptr::NonNull,
+    sync::atomic::{
+        AtomicU32,
+        Ordering, //
+    }, //
 };
 use kernel::{
     bindings,
@@ -61,16 +72,25 @@ pub trait UrbHandler: Send + Sync {
 
     /// A bulk OUT transfer of `data` completed, or failed.
     fn sent(&self, data: &[u8], result: Result);
+
+    /// The halt of the endpoint with address `endpoint` was cleared (`Ok`),
+    /// or clearing it failed; on success an IN endpoint is read again.
+    /// Process context. The default does nothing.
+    fn halt_cleared(&self, _endpoint: u8, _result: Result) {}
 }
 
 /// URBs of one interface, completed into `H`.
 ///
 /// # Invariants
 ///
-/// `udev` is a `usb_device` this set holds a reference to; `anchor` is
-/// initialised; every URB in flight with this set as its context is
-/// anchored to `anchor`, so killing the anchor's URBs (done before the set
-/// goes away) leaves no completion that could reach a freed set. A set is
+/// `udev` is a `usb_device` this set holds a reference to; `anchor` and
+/// `halted` are initialised; every URB in flight with this set as its
+/// context is anchored to `anchor`, so killing the anchor's URBs (done
+/// before the set goes away) leaves no completion that could reach a freed
+/// set. URBs parked after a stall are anchored to `halted` and not in
+/// flight. `clear` is initialised with `Self::clear_halts_raw` as its
+/// function and is cancelled (after the last completion that could queue
+/// it) before the set goes away. A set is
 /// only ever created by pin-initialisation and is `!Unpin`, so `&self` is
 /// always the address it keeps until it is dropped: URBs may use it as
 /// their context.
@@ -78,6 +98,12 @@ pub trait UrbHandler: Send + Sync {
 pub struct UrbSet<H: UrbHandler> {
     #[pin]
     anchor: Opaque<bindings::usb_anchor>,
+    #[pin]
+    halted: Opaque<bindings::usb_anchor>,
+    #[pin]
+    clear: Opaque<bindings::work_struct>,
+    /// The pipe of a bulk OUT endpoint that stalled, or 0.
+    out_halted: AtomicU32,
     udev: NonNull<bindings::usb_device>,
     #[pin]
     handler: H,
@@ -103,6 +129,12 @@ fn is_final(status: i32) -> bool {
         || s == bindings::EPROTO as i32
 }
 
+/// The endpoint address (`bEndpointAddress`) of a URB pipe.
+fn endpoint_address(pipe: u32) -> u8 {
+    // `usb_pipeendpoint()` and the direction bit of `usb_pipein()`.
+    ((pipe >> 15) & 0xf) as u8 | (pipe & bindings::USB_DIR_IN) as u8
+}
+
 impl<H: UrbHandler> UrbSet<H> {
     /// A set for `intf`'s device, completing into the handler `handler`
     /// initialises.
@@ -115,6 +147,21 @@ impl<H: UrbHandler> UrbSet<H> {
             // SAFETY: `init_usb_anchor()` initialises every field of the
             // anchor; the slot is pinned memory that outlives the anchor.
             anchor <- Opaque::ffi_init(|a| unsafe { rpbridge_helper_init_usb_anchor(a) }),
+            // SAFETY: As for `anchor`.
+            halted <- Opaque::ffi_init(|a| unsafe { rpbridge_helper_init_usb_anchor(a) }),
+            // SAFETY: `init_work_with_key()` initialises every field of the
+            // work_struct in its pinned slot; `clear_halts_raw` has the
+            // signature of a work function and is only called for it.
+            clear <- Opaque::ffi_init(|w| unsafe {
+                bindings::init_work_with_key(
+                    w,
+                    Some(Self::clear_halts_raw),
+                    false,
+                    c"rpbridge_shim::usb::urb::clear".as_char_ptr(),
+                    kernel::static_lock_class!().as_ptr(),
+                )
+            }),
+            out_halted: AtomicU32::new(0),
             // SAFETY: `udev` is the device of a live interface, so its
             // refcount is not zero; the reference is put in `drop`.
             udev: unsafe { NonNull::new_unchecked(bindings::usb_get_dev(udev)) },
@@ -257,11 +304,103 @@ impl<H: UrbHandler> UrbSet<H> {
     }
 
     /// Kills every URB, waiting for their completions, and refuses new
-    /// ones (submissions fail from now on). Sleeps.
+    /// ones (submissions fail from now on); waits for a halt being cleared
+    /// and frees the URBs parked for it. Sleeps.
     pub fn shutdown(&self) {
-        // SAFETY: The anchor is initialised; poisoning kills its URBs and
-        // makes later anchored URBs fail to submit.
-        unsafe { bindings::usb_poison_anchored_urbs(self.anchor.get()) };
+        // SAFETY: The anchors and the work are initialised. Poisoning kills
+        // the URBs in flight and makes later anchored URBs fail to submit,
+        // so after it no completion runs that could queue `clear`; then the
+        // work is cancelled (a running one resubmits nothing: the anchor is
+        // poisoned) and the parked URBs, in flight no more, are freed.
+        unsafe {
+            bindings::usb_poison_anchored_urbs(self.anchor.get());
+            bindings::cancel_work_sync(self.clear.get());
+            bindings::usb_scuttle_anchored_urbs(self.halted.get());
+        }
+    }
+
+    /// Queues the work that clears halts. Any context.
+    fn queue_clear(&self) {
+        let wq = core::ptr::from_ref(kernel::workqueue::system())
+            .cast::<bindings::workqueue_struct>()
+            .cast_mut();
+        // SAFETY: `Queue` is a transparent wrapper of the C workqueue; the
+        // work is initialised and cancelled before the set goes away (type
+        // invariant).
+        unsafe {
+            bindings::queue_work_on(
+                bindings::wq_misc_consts_WORK_CPU_UNBOUND as i32,
+                wq,
+                self.clear.get(),
+            )
+        };
+    }
+
+    /// # Safety
+    ///
+    /// Called by the workqueue only, for the `clear` field of a live
+    /// `UrbSet<H>` (type invariant).
+    unsafe extern "C" fn clear_halts_raw(work: *mut bindings::work_struct) {
+        // SAFETY: `work` is the `clear` field of a set that is alive while
+        // its work runs (it is cancelled before the set goes away); `Opaque`
+        // is transparent, so the field's address is the work_struct's.
+        let set = unsafe {
+            &*work
+                .cast::<u8>()
+                .sub(core::mem::offset_of!(Self, clear))
+                .cast::<Self>()
+        };
+        set.clear_halts();
+    }
+
+    /// Clears the halt of a stalled OUT endpoint, then of the endpoint of
+    /// each parked IN URB, and resubmits those URBs. Process context.
+    fn clear_halts(&self) {
+        let udev = self.udev.as_ptr();
+        let clear = |pipe: u32| -> Result {
+            // SAFETY: `udev` is referenced by this set; this runs in process
+            // context (a work item), where `usb_clear_halt()` may sleep.
+            let r = to_result(unsafe { bindings::usb_clear_halt(udev, pipe as i32) });
+            self.handler.halt_cleared(endpoint_address(pipe), r);
+            r
+        };
+        let out = self.out_halted.swap(0, Ordering::Relaxed);
+        if out != 0 {
+            let _ = clear(out);
+        }
+        // Pipes cleared in this run, and whether clearing worked.
+        let mut done: [(u32, bool); 4] = [(0, false); 4];
+        let mut n = 0;
+        loop {
+            // SAFETY: The anchor is initialised; a URB taken from it comes
+            // with the reference the anchor held, which is now ours.
+            let urb = unsafe { bindings::usb_get_from_anchor(self.halted.get()) };
+            if urb.is_null() {
+                return;
+            }
+            // SAFETY: We hold a reference; the URB is not in flight.
+            let pipe = unsafe { (*urb).pipe };
+            let ok = match done[..n].iter().find(|(p, _)| *p == pipe) {
+                Some((_, ok)) => *ok,
+                None => {
+                    let ok = clear(pipe).is_ok();
+                    if n < done.len() {
+                        done[n] = (pipe, ok);
+                        n += 1;
+                    }
+                    ok
+                }
+            };
+            if ok {
+                // Anchors, submits and drops our reference; after a
+                // shutdown the poisoned anchor refuses it and it is freed.
+                let _ = self.submit(urb, bindings::GFP_KERNEL);
+            } else {
+                // SAFETY: Our reference, on a URB not in flight: freeing it
+                // frees it and (URB_FREE_BUFFER) its buffer.
+                unsafe { bindings::usb_free_urb(urb) };
+            }
+        }
     }
 
     /// Clears a halt (stall) on `ep`. Sleeps.
@@ -299,7 +438,13 @@ impl<H: UrbHandler> UrbSet<H> {
             Err(Error::from_errno(status))
         };
         let again = set.handler.received(endpoint, result);
-        if again && !is_final(status) {
+        if again && status == -(bindings::EPIPE as i32) {
+            // SAFETY: The URB completed and is not in flight; the `halted`
+            // anchor keeps it (and a reference) until the work resubmits or
+            // `shutdown` frees it.
+            unsafe { bindings::usb_anchor_urb(urb, set.halted.get()) };
+            set.queue_clear();
+        } else if again && !is_final(status) {
             // SAFETY: In a completion the URB may be resubmitted; the anchor
             // keeps it killable. GFP_ATOMIC: interrupt context.
             unsafe {
@@ -333,19 +478,24 @@ impl<H: UrbHandler> UrbSet<H> {
             Err(Error::from_errno(status))
         };
         set.handler.sent(data, result);
+        if status == -(bindings::EPIPE as i32) {
+            // SAFETY: As above; the pipe is a plain field of the URB.
+            let pipe = unsafe { (*urb).pipe };
+            set.out_halted.store(pipe, Ordering::Relaxed);
+            set.queue_clear();
+        }
     }
 }
 
 #[pinned_drop]
 impl<H: UrbHandler> PinnedDrop for UrbSet<H> {
     fn drop(self: Pin<&mut Self>) {
-        // SAFETY: By the type invariant the anchor is initialised and holds
-        // every URB with this set as context: after this returns none is in
-        // flight, so no completion can reach the set. Then our reference on
-        // the device is put.
-        unsafe {
-            bindings::usb_poison_anchored_urbs(self.anchor.get());
-            bindings::usb_put_dev(self.udev.as_ptr());
-        }
+        // By the type invariant the anchor holds every URB with this set as
+        // context: after `shutdown` none is in flight, no completion can
+        // reach the set, the halt work is not queued or running and no URB
+        // is parked.
+        self.shutdown();
+        // SAFETY: The reference taken in `new`; nothing uses `udev` now.
+        unsafe { bindings::usb_put_dev(self.udev.as_ptr()) };
     }
 }

@@ -72,6 +72,9 @@ pub enum FrameError {
     /// The payload does not match the header's payload check (a truncated
     /// or corrupted frame).
     BadPayloadCheck,
+    /// The payload never came whole: the frame was given up after a timeout
+    /// (see [`super::reassembler::Reassembler::flush`]).
+    Incomplete,
 }
 
 /// A decoded frame header.

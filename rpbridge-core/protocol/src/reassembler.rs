@@ -11,6 +11,13 @@
 //! possible magic after the first byte and says how many it dropped: that is
 //! the resynchronisation rule of the protocol. The bytes it kept are scanned
 //! again, so a frame hidden behind a truncated one is still found.
+//!
+//! A header whose length announces more payload than the sender sends would
+//! otherwise hold every later frame until the announced length has arrived.
+//! The reassembler has no clock: its owner calls [`Reassembler::flush`] when
+//! the frame it holds has been incomplete for too long (the protocol's rule:
+//! half the request timeout, see `Documentation/protocol.rst`), and uses
+//! [`Reassembler::consumed`] to tell whether it is still the same frame.
 
 use super::frame::{FrameError, Header, HEADER_LEN, MAGIC, MAX_FRAME};
 
@@ -27,6 +34,7 @@ pub enum Item<'a> {
 pub struct Reassembler {
     buf: [u8; MAX_FRAME],
     fill: usize,
+    consumed: u64,
 }
 
 impl Default for Reassembler {
@@ -41,6 +49,7 @@ impl Reassembler {
         Reassembler {
             buf: [0; MAX_FRAME],
             fill: 0,
+            consumed: 0,
         }
     }
 
@@ -49,9 +58,27 @@ impl Reassembler {
         self.fill
     }
 
+    /// Bytes handed out or dropped so far. While [`Self::pending`] is not
+    /// zero and this does not change, the same partial frame is held.
+    pub fn consumed(&self) -> u64 {
+        self.consumed
+    }
+
     /// Forgets a partly received frame (after a pipe reset, say).
     pub fn reset(&mut self) {
         self.fill = 0;
+    }
+
+    /// Gives up the partial frame held, if any: its rest is not coming (its
+    /// header announced more than was sent). Drops bytes as resynchronisation
+    /// does, reporting them as [`FrameError::Incomplete`], and scans the bytes
+    /// held after them again, handing out the frames they hold.
+    pub fn flush(&mut self, sink: &mut impl FnMut(Item<'_>)) {
+        if self.fill == 0 {
+            return;
+        }
+        self.resync(FrameError::Incomplete, sink);
+        self.feed(&[], sink);
     }
 
     /// Takes `data` and calls `sink` for every whole frame and every run of
@@ -92,6 +119,7 @@ impl Reassembler {
     fn consume(&mut self, n: usize) {
         self.buf.copy_within(n..self.fill, 0);
         self.fill -= n;
+        self.consumed = self.consumed.wrapping_add(n as u64);
     }
 
     /// Drops at least one byte, up to the next byte that could begin a frame.
@@ -156,6 +184,44 @@ mod tests {
         let (tags, dropped) = run(&s, 64);
         assert_eq!(tags, vec![2, 3, 4]);
         assert_eq!(dropped, a.len() - 60);
+    }
+
+    #[test]
+    fn a_flush_gives_back_the_frames_an_overlong_header_swallowed() {
+        // The header of frame 1 announces 200 bytes; 3 follow, then frames
+        // 2 and 3, which the reassembler holds as frame 1's payload.
+        let mut a = frame(1, &[9; 3]);
+        a[12..14].copy_from_slice(&200u16.to_le_bytes());
+        let c = super::super::frame::crc16(&a[..18]);
+        a[18..20].copy_from_slice(&c.to_le_bytes());
+        let mut s = a.clone();
+        s.extend(frame(2, &[1; 10]));
+        s.extend(frame(3, &[2; 5]));
+        let mut r = Box::new(Reassembler::new());
+        let mut tags = Vec::new();
+        let mut dropped = Vec::new();
+        let mut step = |r: &mut Reassembler, bytes: Option<&[u8]>| {
+            let mut sink = |item: Item<'_>| match item {
+                Item::Frame(h, _) => tags.push(h.tag),
+                Item::Garbage(n, e) => dropped.push((n, e)),
+            };
+            match bytes {
+                Some(b) => r.feed(b, &mut sink),
+                None => r.flush(&mut sink),
+            }
+        };
+        step(&mut r, Some(&s));
+        let held = r.consumed();
+        assert_eq!(r.pending(), s.len());
+        step(&mut r, Some(&[]));
+        assert_eq!(r.consumed(), held, "no progress: the same frame is held");
+        step(&mut r, None);
+        assert_eq!((r.pending(), r.consumed()), (0, s.len() as u64));
+        // Nothing held: a flush does nothing; frames come whole again.
+        step(&mut r, None);
+        step(&mut r, Some(&frame(4, &[])));
+        assert_eq!(tags, vec![2, 3, 4]);
+        assert_eq!(dropped, vec![(a.len(), FrameError::Incomplete)]);
     }
 
     #[test]

@@ -57,6 +57,15 @@ pub struct Config {
     /// `interrupt` (a third endpoint, interrupt IN, that carries events only).
     #[arg(long, value_enum, default_value_t = EventPipe::Bulk)]
     pub event_pipe: EventPipe,
+    /// Seed of the hostile device's generator (see the hostile module):
+    /// the `hostile` control commands then mutate replies and send bogus
+    /// events from it. Default: 0.
+    #[arg(long, value_name = "SEED")]
+    pub hostile: Option<u64>,
+    /// Present malformed descriptors instead of the RPBridge's: the driver
+    /// must refuse the interface (see the descriptors module).
+    #[arg(long, value_enum, value_name = "VARIANT")]
+    pub descriptors: Option<crate::descriptors::Variant>,
 }
 
 /// The pipe the device sends its event frames on.

@@ -20,6 +20,9 @@
 //! | `emit-gpio-events N` | send N GPIO interrupt events now (a test hook)      |
 //! | `pwm-dump PATH`  | write every PWM channel's output to PATH (see below)    |
 //! | `gpio-irq-dump PATH` | write the GPIO interrupt masks and triggers to PATH |
+//! | `hostile N [KINDS [E]]` | mutate N replies, 1 in E (see [`crate::hostile`]) |
+//! | `hostile-events N`  | send N bogus events now                              |
+//! | `hostile-report PATH` | write the hostile counts to PATH                   |
 //!
 //! Reply faults are queued in the order given and each applies to as many
 //! replies as it says; events are never faulted, on either event pipe
@@ -41,6 +44,8 @@
 //! sees half of one.
 
 use std::{collections::VecDeque, path::PathBuf};
+
+use crate::hostile::{Mutation, MAX_EVENTS};
 
 /// The most events one `emit-gpio-events` may ask for.
 pub const MAX_EMIT: u32 = 100_000;
@@ -88,6 +93,20 @@ pub enum Command {
     PwmDump(PathBuf),
     /// Write the GPIO interrupt state to this file.
     GpioIrqDump(PathBuf),
+    /// Mutate `count` replies with these kinds (all if empty), one reply
+    /// in `every`.
+    Hostile {
+        /// How many replies.
+        count: u32,
+        /// The kinds allowed.
+        kinds: Vec<Mutation>,
+        /// One reply in this many, on average.
+        every: u32,
+    },
+    /// Send this many bogus events now.
+    HostileEvents(u32),
+    /// Write the hostile counts to this file.
+    HostileReport(PathBuf),
 }
 
 fn num<T: std::str::FromStr>(word: Option<&str>, what: &str) -> Result<T, String> {
@@ -144,6 +163,27 @@ impl Command {
             }
             "pwm-dump" => Command::PwmDump(PathBuf::from(w.next().ok_or("missing path")?)),
             "gpio-irq-dump" => Command::GpioIrqDump(PathBuf::from(w.next().ok_or("missing path")?)),
+            "hostile" => Command::Hostile {
+                count: num(w.next(), "count")?,
+                kinds: match w.next() {
+                    Some("all") | None => Vec::new(),
+                    Some(list) => Mutation::parse_list(list)?,
+                },
+                every: match w.next() {
+                    Some(e) => num(Some(e), "one-in count")?,
+                    None => 1,
+                },
+            },
+            "hostile-events" => {
+                let n: u32 = num(w.next(), "count")?;
+                if !(1..=MAX_EVENTS).contains(&n) {
+                    return Err(format!("hostile-events takes 1 to {MAX_EVENTS}"));
+                }
+                Command::HostileEvents(n)
+            }
+            "hostile-report" => {
+                Command::HostileReport(PathBuf::from(w.next().ok_or("missing path")?))
+            }
             _ => return Err(format!("unknown command {verb:?}")),
         };
         if w.next().is_some() {
@@ -257,6 +297,38 @@ mod tests {
             Ok(Command::EmitGpioEvents(500))
         );
         assert_eq!(
+            Command::parse("hostile 300 stall,dropped"),
+            Ok(Command::Hostile {
+                count: 300,
+                kinds: vec![Mutation::Stall, Mutation::Dropped],
+                every: 1
+            })
+        );
+        assert_eq!(
+            Command::parse("hostile 5"),
+            Ok(Command::Hostile {
+                count: 5,
+                kinds: vec![],
+                every: 1
+            })
+        );
+        assert_eq!(
+            Command::parse("hostile 5 all 3"),
+            Ok(Command::Hostile {
+                count: 5,
+                kinds: vec![],
+                every: 3
+            })
+        );
+        assert_eq!(
+            Command::parse("hostile-events 7"),
+            Ok(Command::HostileEvents(7))
+        );
+        assert_eq!(
+            Command::parse("hostile-report /tmp/r"),
+            Ok(Command::HostileReport(PathBuf::from("/tmp/r")))
+        );
+        assert_eq!(
             Command::parse("pwm-dump /tmp/emulator/0.pwm"),
             Ok(Command::PwmDump(PathBuf::from("/tmp/emulator/0.pwm")))
         );
@@ -279,6 +351,14 @@ mod tests {
             "pwm-dump a b",
             "gpio-irq-dump",
             "gpio-irq-dump a b",
+            "hostile",
+            "hostile x",
+            "hostile 3 nonsense",
+            "hostile 3 stall x",
+            "hostile 3 stall 2 1",
+            "hostile-events 0",
+            "hostile-events 100001",
+            "hostile-report",
         ] {
             assert!(Command::parse(bad).is_err(), "{bad:?}");
         }

@@ -36,7 +36,8 @@ use usb_gadget::{
         Custom, Endpoint, EndpointDirection, EndpointReceiver, EndpointSender, Event, Interface,
         TransferType,
     },
-    udcs, Class, Config as GadgetConfig, Gadget, Id, Strings,
+    function::Handle,
+    udcs, Class, Config as GadgetConfig, Gadget, Id, RegGadget, Strings, Udc,
 };
 
 use crate::{
@@ -95,19 +96,40 @@ fn event_endpoint(dir: EndpointDirection) -> Endpoint {
     ep
 }
 
-/// Runs the emulated device until `stop` is set.
-pub fn run(config: &Config, stop: &AtomicBool) -> Result<(), String> {
-    let board = config.board()?;
-    let mut link = Link::new(Device::new(config, &board)?, config.event_pipe);
-
-    let udc = match &config.udc {
+/// The USB device controller `--udc` names, or the first one.
+pub fn find_udc(config: &Config) -> Result<Udc, String> {
+    match &config.udc {
         Some(name) => udcs()
             .map_err(|e| io_err("listing UDCs", e))?
             .into_iter()
             .find(|u| u.name() == name.as_str())
-            .ok_or_else(|| format!("no USB device controller named {name}"))?,
-        None => default_udc().map_err(|e| io_err("finding a USB device controller", e))?,
-    };
+            .ok_or_else(|| format!("no USB device controller named {name}")),
+        None => default_udc().map_err(|e| io_err("finding a USB device controller", e)),
+    }
+}
+
+/// Registers the RPBridge gadget with `function` and binds it to `udc`.
+pub fn bind(config: &Config, function: Handle, udc: &Udc) -> Result<RegGadget, String> {
+    Gadget::new(
+        Class::INTERFACE_SPECIFIC,
+        Id::new(VENDOR_ID, config.product_id),
+        Strings::new("rpbridge project", "RPBridge (emulated)", &config.serial),
+    )
+    .with_config(GadgetConfig::new("RPBridge").with_function(function))
+    .bind(udc)
+    .map_err(|e| io_err("binding the gadget", e))
+}
+
+/// Runs the emulated device until `stop` is set.
+pub fn run(config: &Config, stop: &AtomicBool) -> Result<(), String> {
+    let board = config.board()?;
+    if let Some(variant) = config.descriptors {
+        return crate::descriptors::run(config, variant, stop);
+    }
+    let seed = config.hostile.unwrap_or(0);
+    let mut link = Link::new(Device::new(config, &board)?, config.event_pipe, seed);
+
+    let udc = find_udc(config)?;
 
     let (mut ep_out, out_dir) = EndpointDirection::host_to_device();
     let (mut ep_in, in_dir) = EndpointDirection::device_to_host();
@@ -125,14 +147,10 @@ pub fn run(config: &Config, stop: &AtomicBool) -> Result<(), String> {
     }
     let (mut custom, handle) = Custom::builder().with_interface(interface).build();
 
-    let gadget = Gadget::new(
-        Class::INTERFACE_SPECIFIC,
-        Id::new(VENDOR_ID, config.product_id),
-        Strings::new("rpbridge project", "RPBridge (emulated)", &config.serial),
-    )
-    .with_config(GadgetConfig::new("RPBridge").with_function(handle))
-    .bind(&udc)
-    .map_err(|e| io_err("binding the gadget", e))?;
+    let gadget = bind(config, handle, &udc)?;
+    if config.hostile.is_some() {
+        eprintln!("rpbridge-emulator: hostile device, seed {seed}");
+    }
     eprintln!(
         "rpbridge-emulator: bound to {} as {:04x}:{:04x}, serial {}, events on {:?} IN, {:?}",
         udc.name().to_string_lossy(),
@@ -185,7 +203,12 @@ pub fn run(config: &Config, stop: &AtomicBool) -> Result<(), String> {
                 Duration::from_nanos(d.saturating_sub(now_ns())).min(POLL)
             });
             match in_rx.recv_timeout(wait) {
-                Ok(Input::Bytes(data)) => send(link.on_bytes(&data, now_ns())),
+                Ok(Input::Bytes(data)) => {
+                    send(link.on_bytes(&data, now_ns()));
+                    if link.take_stall() {
+                        let _ = out_tx.send(Output::Stall);
+                    }
+                }
                 Ok(Input::Command(Command::Unplug(ms))) => {
                     eprintln!("rpbridge-emulator: unplugged for {ms} ms");
                     if let Err(e) = gadget.bind(None) {

@@ -1,7 +1,8 @@
 //! The byte stream between the host and the device engine: reassembles the
 //! host's frames, lets [`Device`] answer them, passes replies through the
-//! injected [`Faults`], holds delayed replies until they are due, and adds
-//! the device's events, each frame marked with the IN pipe it goes out on.
+//! injected [`Faults`] or the [`Hostile`] device's mutations, holds delayed
+//! replies until they are due, and adds the device's events, each frame
+//! marked with the IN pipe it goes out on.
 
 use rpbridge_protocol::reassembler::{Item, Reassembler};
 
@@ -9,6 +10,7 @@ use crate::{
     config::EventPipe,
     device::Device,
     faults::{Command, Faults},
+    hostile::{Emit, Hostile},
 };
 
 /// An IN endpoint of the device.
@@ -44,6 +46,9 @@ pub struct Link {
     reassembler: Box<Reassembler>,
     device: Device,
     faults: Faults,
+    hostile: Hostile,
+    /// A hostile stall is due: bulk IN is to be halted.
+    stall: bool,
     /// Where events go; replies always go on bulk IN.
     event_pipe: EventPipe,
     /// Frames held back by a delay fault: (due time, frame).
@@ -55,12 +60,15 @@ pub struct Link {
 }
 
 impl Link {
-    /// A link in front of `device`, sending events on `event_pipe`.
-    pub fn new(device: Device, event_pipe: EventPipe) -> Self {
+    /// A link in front of `device`, sending events on `event_pipe`; its
+    /// hostile generator starts from `seed`.
+    pub fn new(device: Device, event_pipe: EventPipe, seed: u64) -> Self {
         Link {
             reassembler: Box::new(Reassembler::new()),
             device,
             faults: Faults::default(),
+            hostile: Hostile::new(seed),
+            stall: false,
             event_pipe,
             delayed: Vec::new(),
             garbage: 0,
@@ -99,6 +107,8 @@ impl Link {
             reassembler,
             device,
             faults,
+            hostile,
+            stall,
             delayed,
             garbage,
             requests,
@@ -110,6 +120,15 @@ impl Link {
                     return;
                 };
                 *requests += 1;
+                if hostile.armed() > 0 {
+                    for e in hostile.reply(reply) {
+                        match e {
+                            Emit::Bytes(b) => out.push(b),
+                            Emit::Stall => *stall = true,
+                        }
+                    }
+                    return;
+                }
                 for (delay_ms, frame) in faults.apply(reply) {
                     if delay_ms == 0 {
                         out.push(frame);
@@ -163,9 +182,28 @@ impl Link {
                     eprintln!("rpbridge-emulator: gpio-irq-dump {}: {e}", path.display());
                 }
             }
+            Command::Hostile {
+                count,
+                kinds,
+                every,
+            } => self.hostile.arm(count, &kinds, every),
+            Command::HostileEvents(n) => {
+                let events = self.hostile.events(n);
+                self.add_events(events, &mut out);
+            }
+            Command::HostileReport(path) => {
+                if let Err(e) = crate::control::write_whole(&path, &self.hostile.report()) {
+                    eprintln!("rpbridge-emulator: hostile-report {}: {e}", path.display());
+                }
+            }
             other => self.faults.command(other),
         }
         out
+    }
+
+    /// Whether a hostile stall is due (once: the flag is cleared).
+    pub fn take_stall(&mut self) -> bool {
+        core::mem::take(&mut self.stall)
     }
 
     /// Stops the device's event streams (ADC sampling), as when the host
@@ -227,6 +265,7 @@ mod tests {
         Link::new(
             Device::new(&cfg, &cfg.board().unwrap()).unwrap(),
             cfg.event_pipe,
+            cfg.hostile.unwrap_or(0),
         )
     }
 
@@ -425,6 +464,31 @@ mod tests {
             dump(&mut l),
             "gpio instance=0 unmasked=0x0000000000000000 triggers=1:1\n"
         );
+    }
+
+    #[test]
+    fn hostile_commands_mutate_replies_send_events_and_report() {
+        let mut l = link_with(&["--hostile", "11", "--event-pipe", "interrupt"]);
+        l.on_command(Command::parse("hostile 2 stall").unwrap(), 0);
+        assert!(l.on_bytes(&request(1), 0).is_empty());
+        assert!(l.take_stall());
+        assert!(!l.take_stall());
+        assert!(l.on_bytes(&request(2), 0).is_empty());
+        // The budget is spent: replies are whole again.
+        assert_eq!(tags(&l.on_bytes(&request(3), 0)), vec![3]);
+        let ev = l.on_command(Command::parse("hostile-events 40").unwrap(), 0);
+        assert_eq!(ev.len(), 40);
+        assert!(ev.iter().all(|o| o.pipe == Pipe::Interrupt));
+        let path = std::env::temp_dir().join(format!("rpb-link-hostile-{}", std::process::id()));
+        l.on_command(Command::HostileReport(path.clone()), 0);
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        assert!(
+            text.starts_with("seed 11\nreplies 2\nevents 40\n"),
+            "{text}"
+        );
+        assert!(text.contains("\nstall 2\n"), "{text}");
+        assert!(text.contains("\nopcode 0x0001 2\n"), "{text}");
     }
 
     #[test]

@@ -3,7 +3,10 @@
 # matching, late and duplicate replies, teardown of the table) and
 # rpbridge_core_exchange (the transport against a mock endpoint: replies in
 # chunks, timeouts and late replies, send failures, shutdown waking a
-# waiter, event routing and the event queue). Each case is passed on to
+# waiter, event routing and the event queue, partial frames flushed after
+# a timeout), rpbridge_core_sparse_log (which repeats of a device's
+# misbehaviour are logged) and rpbridge_core_discovery (how often HELLO is
+# tried). Each case is passed on to
 # scripts/check as an RPBRIDGE-KUNIT line.
 . "$RPB/tools/tests/guest/testlib.sh"
 
@@ -37,4 +40,6 @@ EOF2
 }
 
 check_suite rpbridge_core_slots 7
-check_suite rpbridge_core_exchange 12
+check_suite rpbridge_core_exchange 14
+check_suite rpbridge_core_sparse_log 1
+check_suite rpbridge_core_discovery 1
