@@ -149,25 +149,43 @@ struct State {
     shut: bool,
 }
 
-/// Hands one reassembled item to where it goes: a reply to its slot, an
-/// event to the router (`queued` says whether one was queued), dropped
-/// bytes to the counters.
-fn deliver(
-    item: Item<'_>,
-    slots: &mut Slots,
-    link: &mut LinkCounters,
-    router: &EventRouter,
-    queued: &mut bool,
-) {
-    match item {
-        Item::Frame(h, payload) if h.kind == Kind::Event => {
-            link.events += 1;
-            *queued |= router.push(h.opcode, payload);
+/// Where reassembled items go: a reply to its slot, an event to the router
+/// (`queued` says whether one was queued), dropped bytes to the counters.
+struct Sink<'a> {
+    slots: &'a mut Slots,
+    link: &'a mut LinkCounters,
+    router: &'a EventRouter,
+    queued: bool,
+}
+
+impl Sink<'_> {
+    fn deliver(&mut self, item: Item<'_>) {
+        match item {
+            Item::Frame(h, payload) if h.kind == Kind::Event => {
+                self.link.events += 1;
+                self.queued |= self.router.push(h.opcode, payload);
+            }
+            Item::Frame(h, payload) => {
+                self.slots.complete(&h, payload);
+            }
+            Item::Garbage(n, _) => self.link.garbage += n as u64,
         }
-        Item::Frame(h, payload) => {
-            slots.complete(&h, payload);
-        }
-        Item::Garbage(n, _) => link.garbage += n as u64,
+    }
+}
+
+impl State {
+    /// The bulk and event input streams, and the sink their items go to.
+    fn inputs<'a>(
+        &'a mut self,
+        router: &'a EventRouter,
+    ) -> (&'a mut InStream, &'a mut InStream, Sink<'a>) {
+        let sink = Sink {
+            slots: &mut self.slots,
+            link: &mut self.link,
+            router,
+            queued: false,
+        };
+        (&mut self.bulk, &mut self.events, sink)
     }
 }
 
@@ -213,22 +231,13 @@ impl Exchange {
                 return !st.shut;
             }
         };
-        let router = self.events.handler();
-        let mut queued = false;
-        let State {
-            slots,
-            bulk,
-            events,
-            link,
-            ..
-        } = &mut *st;
+        let (bulk, events, mut sink) = st.inputs(self.events.handler());
         let input = match stream {
             Stream::Bulk => bulk,
             Stream::Events => events,
         };
-        input.feed(data, &mut |item| {
-            deliver(item, slots, link, router, &mut queued)
-        });
+        input.feed(data, &mut |item| sink.deliver(item));
+        let queued = sink.queued;
         let again = !st.shut;
         drop(st);
         self.replied.notify_all();
@@ -358,22 +367,13 @@ impl Exchange {
     /// delivering what the bytes behind them hold. Called with the lock held
     /// when a request timed out; returns whether events were queued.
     fn flush_stale(st: &mut State, router: &EventRouter, timeout_ms: u32) -> bool {
-        let mut queued = false;
-        let State {
-            slots,
-            bulk,
-            events,
-            link,
-            ..
-        } = st;
+        let (bulk, events, mut sink) = st.inputs(router);
         for input in [bulk, events] {
-            if input.flush_stale(timeout_ms, &mut |item| {
-                deliver(item, slots, link, router, &mut queued)
-            }) {
-                link.flushed += 1;
+            if input.flush_stale(timeout_ms, &mut |item| sink.deliver(item)) {
+                sink.link.flushed += 1;
             }
         }
-        queued
+        sink.queued
     }
 
     fn wait_reply(&self, tag: Tag, mut timeout: Jiffies, timeout_ms: u32) -> Result<Reply> {

@@ -106,19 +106,9 @@ impl<H: WorkHandler> OwnedWork<H> {
     /// Queues the work on `queue`, unless it is queued already (then it will
     /// run once for both). Returns whether it was queued now. Any context.
     pub fn queue_on(&self, queue: &Queue) -> bool {
-        // `Queue` is a transparent wrapper of the C workqueue.
-        let wq = core::ptr::from_ref(queue)
-            .cast::<bindings::workqueue_struct>()
-            .cast_mut();
-        // SAFETY: `wq` is a live workqueue; the work_struct is initialised
-        // and stays valid while queued (type invariant: drop cancels it).
-        unsafe {
-            bindings::queue_work_on(
-                bindings::wq_misc_consts_WORK_CPU_UNBOUND as i32,
-                wq,
-                self.work.get(),
-            )
-        }
+        // SAFETY: The work_struct is initialised and stays valid while
+        // queued (type invariant: drop cancels it).
+        unsafe { queue_raw(queue, self.work.get()) }
     }
 
     /// Queues the work on the system workqueue; see [`Self::queue_on`].
@@ -161,4 +151,21 @@ impl<H: WorkHandler> PinnedDrop for OwnedWork<H> {
         // one: the structure is being dropped, so no reference remains.
         self.cancel_sync();
     }
+}
+
+/// Queues `work` on `queue`, on any CPU, unless it is queued already.
+/// Returns whether it was queued now. Any context.
+///
+/// # Safety
+///
+/// `work` is an initialised `work_struct` that stays valid until it has run
+/// or been cancelled.
+pub(crate) unsafe fn queue_raw(queue: &Queue, work: *mut bindings::work_struct) -> bool {
+    // `Queue` is a transparent wrapper of the C workqueue.
+    let wq = core::ptr::from_ref(queue)
+        .cast::<bindings::workqueue_struct>()
+        .cast_mut();
+    // SAFETY: `wq` is a live workqueue (it is borrowed); the caller
+    // guarantees `work`.
+    unsafe { bindings::queue_work_on(bindings::wq_misc_consts_WORK_CPU_UNBOUND as i32, wq, work) }
 }

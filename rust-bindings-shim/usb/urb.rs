@@ -321,19 +321,9 @@ impl<H: UrbHandler> UrbSet<H> {
 
     /// Queues the work that clears halts. Any context.
     fn queue_clear(&self) {
-        let wq = core::ptr::from_ref(kernel::workqueue::system())
-            .cast::<bindings::workqueue_struct>()
-            .cast_mut();
-        // SAFETY: `Queue` is a transparent wrapper of the C workqueue; the
-        // work is initialised and cancelled before the set goes away (type
-        // invariant).
-        unsafe {
-            bindings::queue_work_on(
-                bindings::wq_misc_consts_WORK_CPU_UNBOUND as i32,
-                wq,
-                self.clear.get(),
-            )
-        };
+        // SAFETY: The work is initialised and cancelled before the set goes
+        // away (type invariant).
+        unsafe { crate::work::queue_raw(kernel::workqueue::system(), self.clear.get()) };
     }
 
     /// # Safety

@@ -303,6 +303,12 @@ def shim_to_kernel(text):
     text = drop_out_of_tree_remarks(text)
     text = drop_helper_externs(text)
     text = rewrite_macros(text)
+    # A shim module's path from the shim crate's root (`crate::work::`) is
+    # its path from the kernel crate's root.
+    for mod, spec in SHIM_MODULES.items():
+        if '/' not in mod:
+            text = re.sub(r'(?<![\w$])crate::%s::' % mod,
+                          'crate::%s::' % spec[4], text)
     return re.sub(r'(?<![\w$])kernel::', 'crate::', text)
 
 
