@@ -27,9 +27,15 @@ pub struct Config {
     /// Firmware version the device reports, MAJOR.MINOR.PATCH.
     #[arg(long, default_value = "1.0.0", value_parser = parse_version)]
     pub firmware: (u8, u8, u8),
-    /// USB product id to enumerate with (to test binding through new_id).
-    #[arg(long, default_value_t = PRODUCT_ID, value_parser = parse_u16)]
-    pub product_id: u16,
+    /// USB product id to enumerate with (to test binding through new_id);
+    /// default: the personality's (RPBridge 0x7262, DLN-2 0x2013).
+    #[arg(long, value_parser = parse_u16)]
+    pub product_id: Option<u16>,
+    /// The protocol the device speaks: `rpbridge` (wire protocol v1) or
+    /// `dln2` (a Diolan DLN-2, as Linux's upstream dln2 drivers expect it,
+    /// USB a257:2013), on the same device models.
+    #[arg(long, value_enum, default_value_t = Personality::Rpbridge)]
+    pub personality: Personality,
     /// Board file (TOML: gpio_lines, i2c_buses, spi_buses, pwm, adc); the
     /// flags below override it.
     #[arg(long)]
@@ -59,13 +65,24 @@ pub struct Config {
     pub event_pipe: EventPipe,
     /// Seed of the hostile device's generator (see the hostile module):
     /// the `hostile` control commands then mutate replies and send bogus
-    /// events from it. Default: 0.
+    /// events from it. Default: 0. RPBridge personality only.
     #[arg(long, value_name = "SEED")]
     pub hostile: Option<u64>,
     /// Present malformed descriptors instead of the RPBridge's: the driver
-    /// must refuse the interface (see the descriptors module).
+    /// must refuse the interface (see the descriptors module). RPBridge
+    /// personality only.
     #[arg(long, value_enum, value_name = "VARIANT")]
     pub descriptors: Option<crate::descriptors::Variant>,
+}
+
+/// The protocol the emulated device speaks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum Personality {
+    /// The RPBridge, wire protocol v1.
+    #[default]
+    Rpbridge,
+    /// A Diolan DLN-2 (events always on bulk IN).
+    Dln2,
 }
 
 /// The pipe the device sends its event frames on.
@@ -79,6 +96,34 @@ pub enum EventPipe {
 }
 
 impl Config {
+    /// The USB vendor and product id to enumerate with.
+    pub fn usb_id(&self) -> (u16, u16) {
+        match self.personality {
+            Personality::Rpbridge => (VENDOR_ID, self.product_id.unwrap_or(PRODUCT_ID)),
+            Personality::Dln2 => (
+                crate::dln2::VENDOR_ID,
+                self.product_id.unwrap_or(crate::dln2::PRODUCT_ID),
+            ),
+        }
+    }
+
+    /// Refuses combinations the personality cannot do.
+    pub fn check(&self) -> Result<(), String> {
+        if self.personality != Personality::Dln2 {
+            return Ok(());
+        }
+        if self.event_pipe != EventPipe::Bulk {
+            return Err("a DLN-2 sends its events on bulk IN only (--event-pipe bulk)".into());
+        }
+        if self.hostile.is_some() {
+            return Err("--hostile mutates RPBridge replies; a DLN-2 has no hostile mode".into());
+        }
+        if self.descriptors.is_some() {
+            return Err("--descriptors malforms the RPBridge's interface; not with a DLN-2".into());
+        }
+        Ok(())
+    }
+
     /// The board: defaults, then the board file, then the flags.
     pub fn board(&self) -> Result<Board, String> {
         let mut b = match &self.board {
@@ -140,6 +185,37 @@ mod tests {
         let cfg = Config::parse_from(["rpbridge-emulator", "--event-pipe", "interrupt"]);
         assert_eq!(cfg.event_pipe, EventPipe::Interrupt);
         assert!(Config::try_parse_from(["rpbridge-emulator", "--event-pipe", "iso"]).is_err());
+    }
+
+    #[test]
+    fn the_personality_chooses_the_usb_id_and_refuses_an_event_pipe() {
+        let cfg = Config::parse_from(["rpbridge-emulator"]);
+        assert_eq!(cfg.usb_id(), (0x1209, 0x7262));
+        let cfg = Config::parse_from(["rpbridge-emulator", "--personality", "dln2"]);
+        assert_eq!(cfg.usb_id(), (0xa257, 0x2013));
+        assert!(cfg.check().is_ok());
+        let cfg = Config::parse_from([
+            "rpbridge-emulator",
+            "--personality",
+            "dln2",
+            "--product-id",
+            "0x7263",
+            "--event-pipe",
+            "interrupt",
+        ]);
+        assert_eq!(cfg.usb_id(), (0xa257, 0x7263));
+        assert!(cfg.check().is_err());
+    }
+
+    #[test]
+    fn a_dln2_refuses_the_hostile_and_descriptor_modes() {
+        for [flag, value] in [["--hostile", "7"], ["--descriptors", "no-bulk-in"]] {
+            let cfg = Config::parse_from(["rpbridge-emulator", flag, value]);
+            assert!(cfg.check().is_ok());
+            let cfg =
+                Config::parse_from(["rpbridge-emulator", "--personality", "dln2", flag, value]);
+            assert!(cfg.check().unwrap_err().contains(flag));
+        }
     }
 
     #[test]

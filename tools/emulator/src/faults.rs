@@ -23,6 +23,7 @@
 //! | `hostile N [KINDS [E]]` | mutate N replies, 1 in E (see [`crate::hostile`]) |
 //! | `hostile-events N`  | send N bogus events now                              |
 //! | `hostile-report PATH` | write the hostile counts to PATH                   |
+//! | `stats PATH`     | write the requests answered so far to PATH              |
 //!
 //! Reply faults are queued in the order given and each applies to as many
 //! replies as it says; events are never faulted, on either event pipe
@@ -39,9 +40,12 @@
 //! [`crate::pwm::PwmBlock::report`], so a guest test can compare it with what
 //! the kernel reads back. `gpio-irq-dump` is the same for the interrupt
 //! state of GPIO instance 0, in the format of
-//! [`crate::gpio::GpioBank::irq_report`] (empty without a GPIO bank). Both
-//! files are written under a temporary name and renamed, so a reader never
-//! sees half of one.
+//! [`crate::gpio::GpioBank::irq_report`] (empty without a GPIO bank).
+//! `stats` is a probe too: it writes `requests N` and `garbage_bytes N`
+//! (the counts since start, in either personality), so a benchmark can
+//! count the requests a driver sends per operation. These files are
+//! written under a temporary name and renamed, so a reader never sees half
+//! of one.
 
 use std::{collections::VecDeque, path::PathBuf};
 
@@ -107,6 +111,8 @@ pub enum Command {
     HostileEvents(u32),
     /// Write the hostile counts to this file.
     HostileReport(PathBuf),
+    /// Write the request counters to this file.
+    Stats(PathBuf),
 }
 
 fn num<T: std::str::FromStr>(word: Option<&str>, what: &str) -> Result<T, String> {
@@ -184,6 +190,7 @@ impl Command {
             "hostile-report" => {
                 Command::HostileReport(PathBuf::from(w.next().ok_or("missing path")?))
             }
+            "stats" => Command::Stats(PathBuf::from(w.next().ok_or("missing path")?)),
             _ => return Err(format!("unknown command {verb:?}")),
         };
         if w.next().is_some() {
@@ -336,7 +343,12 @@ mod tests {
             Command::parse("gpio-irq-dump /tmp/emulator/0.irq"),
             Ok(Command::GpioIrqDump(PathBuf::from("/tmp/emulator/0.irq")))
         );
+        assert_eq!(
+            Command::parse("stats /tmp/s"),
+            Ok(Command::Stats(PathBuf::from("/tmp/s")))
+        );
         for bad in [
+            "stats",
             "",
             "drop",
             "drop x",

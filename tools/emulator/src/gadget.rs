@@ -19,9 +19,10 @@
 //! the device models need no locking.
 
 use std::{
+    cell::Cell,
     io::{self, ErrorKind},
     sync::{
-        atomic::{AtomicBool, Ordering},
+        atomic::{AtomicBool, AtomicUsize, Ordering},
         mpsc::{self, RecvTimeoutError},
     },
     thread,
@@ -41,9 +42,11 @@ use usb_gadget::{
 };
 
 use crate::{
-    config::{Config, EventPipe, VENDOR_ID},
+    config::{Config, EventPipe, Personality},
     control,
     device::Device,
+    dln2::Dln2,
+    engine::Rpbridge,
     faults::Command,
     link::{Link, Outgoing, Pipe},
 };
@@ -58,6 +61,12 @@ const POLL: Duration = Duration::from_millis(100);
 const READ_SIZE: usize = MAX_FRAME.next_multiple_of(512);
 /// Packet size of the interrupt IN endpoint (the full-speed maximum).
 const EVENT_PACKET: u16 = 64;
+/// Frames a DLN-2 holds for bulk IN at most: an event that finds this many
+/// waiting is dropped, as a firmware's bounded queue would drop it. (Over
+/// the emulated path a round trip takes milliseconds, so a 1 kHz ADC event
+/// stream would otherwise pile up before the replies and time the driver's
+/// requests out.) The RPBridge personality queues every frame.
+const DLN2_EVENT_BACKLOG: usize = 4;
 /// Polling interval of the interrupt IN endpoint: every frame at full
 /// speed, every microframe (2^(1-1)) at high speed.
 const EVENT_INTERVAL: u8 = 1;
@@ -108,37 +117,60 @@ pub fn find_udc(config: &Config) -> Result<Udc, String> {
     }
 }
 
-/// Registers the RPBridge gadget with `function` and binds it to `udc`.
+/// The interface subclass, protocol and name of `personality`. A DLN-2 has
+/// a plain vendor-specific interface; the upstream driver matches the USB
+/// id and takes interface 0.
+fn interface_of(personality: Personality) -> (u8, u8, &'static str) {
+    match personality {
+        Personality::Rpbridge => (INTERFACE_SUBCLASS, INTERFACE_PROTOCOL, "RPBridge"),
+        Personality::Dln2 => (0, 0, "DLN-2"),
+    }
+}
+
+/// Registers the personality's gadget with `function` and binds it to
+/// `udc`.
 pub fn bind(config: &Config, function: Handle, udc: &Udc) -> Result<RegGadget, String> {
+    let (vendor_id, product_id) = config.usb_id();
+    let (_, _, name) = interface_of(config.personality);
     Gadget::new(
         Class::INTERFACE_SPECIFIC,
-        Id::new(VENDOR_ID, config.product_id),
-        Strings::new("rpbridge project", "RPBridge (emulated)", &config.serial),
+        Id::new(vendor_id, product_id),
+        Strings::new(
+            "rpbridge project",
+            format!("{name} (emulated)"),
+            &config.serial,
+        ),
     )
-    .with_config(GadgetConfig::new("RPBridge").with_function(function))
+    .with_config(GadgetConfig::new(name).with_function(function))
     .bind(udc)
     .map_err(|e| io_err("binding the gadget", e))
 }
 
 /// Runs the emulated device until `stop` is set.
 pub fn run(config: &Config, stop: &AtomicBool) -> Result<(), String> {
+    config.check()?;
     let board = config.board()?;
     if let Some(variant) = config.descriptors {
         return crate::descriptors::run(config, variant, stop);
     }
     let seed = config.hostile.unwrap_or(0);
-    let mut link = Link::new(Device::new(config, &board)?, config.event_pipe, seed);
+    let mut link = match config.personality {
+        Personality::Rpbridge => Link::new(
+            Rpbridge::new(Device::new(config, &board)?, seed),
+            config.event_pipe,
+        ),
+        Personality::Dln2 => Link::new(Dln2::new(config, &board)?, config.event_pipe),
+    };
+    let (vendor_id, product_id) = config.usb_id();
+    let (subclass, protocol, name) = interface_of(config.personality);
 
     let udc = find_udc(config)?;
 
     let (mut ep_out, out_dir) = EndpointDirection::host_to_device();
     let (mut ep_in, in_dir) = EndpointDirection::device_to_host();
-    let mut interface = Interface::new(
-        Class::vendor_specific(INTERFACE_SUBCLASS, INTERFACE_PROTOCOL),
-        "RPBridge",
-    )
-    .with_endpoint(Endpoint::bulk(out_dir))
-    .with_endpoint(Endpoint::bulk(in_dir));
+    let mut interface = Interface::new(Class::vendor_specific(subclass, protocol), name)
+        .with_endpoint(Endpoint::bulk(out_dir))
+        .with_endpoint(Endpoint::bulk(in_dir));
     let mut ep_events = None;
     if config.event_pipe == EventPipe::Interrupt {
         let (sender, dir) = EndpointDirection::device_to_host();
@@ -152,10 +184,11 @@ pub fn run(config: &Config, stop: &AtomicBool) -> Result<(), String> {
         eprintln!("rpbridge-emulator: hostile device, seed {seed}");
     }
     eprintln!(
-        "rpbridge-emulator: bound to {} as {:04x}:{:04x}, serial {}, events on {:?} IN, {:?}",
+        "rpbridge-emulator: bound to {} as {:?} {:04x}:{:04x}, serial {}, events on {:?} IN, {:?}",
         udc.name().to_string_lossy(),
-        VENDOR_ID,
-        config.product_id,
+        config.personality,
+        vendor_id,
+        product_id,
         config.serial,
         config.event_pipe,
         board
@@ -174,16 +207,20 @@ pub fn run(config: &Config, stop: &AtomicBool) -> Result<(), String> {
 
     let start = Instant::now();
     let now_ns = || u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX);
+    let event_limit = (config.personality == Personality::Dln2).then_some(DLN2_EVENT_BACKLOG);
+    let backlog = AtomicUsize::new(0);
+    let dropped_events = Cell::new(0u64);
     thread::scope(|s| {
         let events_tx = in_tx.clone();
         s.spawn(move || control_events(&mut custom, &events_tx, stop));
         s.spawn(|| read_bulk_out(&mut ep_out, &in_tx, stop));
-        s.spawn(move || write_in(&mut ep_in, "bulk IN", out_rx, stop));
+        let bulk_backlog = &backlog;
+        s.spawn(move || write_in(&mut ep_in, "bulk IN", out_rx, Some(bulk_backlog), stop));
         // Without an interrupt endpoint the Link sends no frame its way;
         // should one come, bulk IN is where events go then.
         let event_tx = match ep_events {
             Some(mut ep) => {
-                s.spawn(move || write_in(&mut ep, "interrupt IN", event_rx, stop));
+                s.spawn(move || write_in(&mut ep, "interrupt IN", event_rx, None, stop));
                 event_tx
             }
             None => out_tx.clone(),
@@ -195,6 +232,14 @@ pub fn run(config: &Config, stop: &AtomicBool) -> Result<(), String> {
                     Pipe::Bulk => &out_tx,
                     Pipe::Interrupt => &event_tx,
                 };
+                if f.pipe == Pipe::Bulk {
+                    if f.event && event_limit.is_some_and(|l| backlog.load(Ordering::Relaxed) >= l)
+                    {
+                        dropped_events.set(dropped_events.get() + 1);
+                        continue;
+                    }
+                    backlog.fetch_add(1, Ordering::Relaxed);
+                }
                 let _ = to.send(Output::Frame(f.frame));
             }
         };
@@ -235,10 +280,11 @@ pub fn run(config: &Config, stop: &AtomicBool) -> Result<(), String> {
     });
     let st = link.fault_stats();
     eprintln!(
-        "rpbridge-emulator: {} requests, {} garbage bytes; faults: {} delayed, {} dropped, \
-         {} duplicated, {} corrupted, {} truncated",
+        "rpbridge-emulator: {} requests, {} garbage bytes, {} events dropped on a full queue; \
+         faults: {} delayed, {} dropped, {} duplicated, {} corrupted, {} truncated",
         link.requests,
         link.garbage,
+        dropped_events.get(),
         st.delayed,
         st.dropped,
         st.duplicated,
@@ -316,11 +362,23 @@ fn send_frame(ep: &mut EndpointSender, name: &str, frame: Bytes) {
     eprintln!("rpbridge-emulator: {name}: frame dropped after repeated errors");
 }
 
-/// Writes frames to IN endpoint `name`; halts it when told to.
-fn write_in(ep: &mut EndpointSender, name: &str, from: mpsc::Receiver<Output>, stop: &AtomicBool) {
+/// Writes frames to IN endpoint `name`; halts it when told to. Counts each
+/// frame handed to the endpoint off `backlog`.
+fn write_in(
+    ep: &mut EndpointSender,
+    name: &str,
+    from: mpsc::Receiver<Output>,
+    backlog: Option<&AtomicUsize>,
+    stop: &AtomicBool,
+) {
     while !stop.load(Ordering::Relaxed) {
         match from.recv_timeout(POLL) {
-            Ok(Output::Frame(f)) => send_frame(ep, name, Bytes::from(f)),
+            Ok(Output::Frame(f)) => {
+                send_frame(ep, name, Bytes::from(f));
+                if let Some(b) = backlog {
+                    b.fetch_sub(1, Ordering::Relaxed);
+                }
+            }
             Ok(Output::Stall) => {
                 let halted = ep.control().and_then(|c| c.halt());
                 eprintln!("rpbridge-emulator: {name} halted: {halted:?}");

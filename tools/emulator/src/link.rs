@@ -1,14 +1,13 @@
-//! The byte stream between the host and the device engine: reassembles the
-//! host's frames, lets [`Device`] answer them, passes replies through the
-//! injected [`Faults`] or the [`Hostile`] device's mutations, holds delayed
-//! replies until they are due, and adds the device's events, each frame
-//! marked with the IN pipe it goes out on.
-
-use rpbridge_protocol::reassembler::{Item, Reassembler};
+//! The byte stream between the host and the device engine: hands the
+//! host's bytes to the personality's [`Engine`] (which frames and answers
+//! them), passes replies through the injected [`Faults`] or the engine's
+//! [`Hostile`] device's mutations, holds delayed replies until they are
+//! due, and adds the engine's events, each frame marked with the IN pipe it
+//! goes out on.
 
 use crate::{
     config::EventPipe,
-    device::Device,
+    engine::Engine,
     faults::{Command, Faults},
     hostile::{Emit, Hostile},
 };
@@ -27,6 +26,8 @@ pub enum Pipe {
 pub struct Outgoing {
     /// Where it goes.
     pub pipe: Pipe,
+    /// Whether it is an event (else a reply).
+    pub event: bool,
     /// The whole frame.
     pub frame: Vec<u8>,
 }
@@ -43,10 +44,8 @@ impl EventPipe {
 
 /// Everything between the endpoints and the device models.
 pub struct Link {
-    reassembler: Box<Reassembler>,
-    device: Device,
+    engine: Box<dyn Engine>,
     faults: Faults,
-    hostile: Hostile,
     /// A hostile stall is due: bulk IN is to be halted.
     stall: bool,
     /// Where events go; replies always go on bulk IN.
@@ -60,14 +59,11 @@ pub struct Link {
 }
 
 impl Link {
-    /// A link in front of `device`, sending events on `event_pipe`; its
-    /// hostile generator starts from `seed`.
-    pub fn new(device: Device, event_pipe: EventPipe, seed: u64) -> Self {
+    /// A link in front of `engine`, sending events on `event_pipe`.
+    pub fn new(engine: impl Engine + 'static, event_pipe: EventPipe) -> Self {
         Link {
-            reassembler: Box::new(Reassembler::new()),
-            device,
+            engine: Box::new(engine),
             faults: Faults::default(),
-            hostile: Hostile::new(seed),
             stall: false,
             event_pipe,
             delayed: Vec::new(),
@@ -82,6 +78,7 @@ impl Link {
             .into_iter()
             .map(|frame| Outgoing {
                 pipe: Pipe::Bulk,
+                event: false,
                 frame,
             })
             .collect()
@@ -90,58 +87,44 @@ impl Link {
     /// Appends event frames to `out`, on the event pipe.
     fn add_events(&self, events: Vec<Vec<u8>>, out: &mut Vec<Outgoing>) {
         let pipe = self.event_pipe.pipe();
-        out.extend(events.into_iter().map(|frame| Outgoing { pipe, frame }));
+        out.extend(events.into_iter().map(|frame| Outgoing {
+            pipe,
+            event: true,
+            frame,
+        }));
     }
 
     /// Appends the device's events due at `now_ns` to `out`.
     fn due_events(&mut self, now_ns: u64, out: &mut Vec<Outgoing>) {
         let mut events = Vec::new();
-        self.device.events(now_ns, &mut events);
+        self.engine.events(now_ns, &mut events);
         self.add_events(events, out);
     }
 
     /// Takes bytes the host sent at `now_ns`; returns the frames to send now.
     pub fn on_bytes(&mut self, data: &[u8], now_ns: u64) -> Vec<Outgoing> {
+        let mut replies = Vec::new();
+        self.garbage += self.engine.feed(data, now_ns, &mut replies);
         let mut out = Vec::new();
-        let Link {
-            reassembler,
-            device,
-            faults,
-            hostile,
-            stall,
-            delayed,
-            garbage,
-            requests,
-            ..
-        } = self;
-        reassembler.feed(data, &mut |item| match item {
-            Item::Frame(header, payload) => {
-                let Some(reply) = device.handle(&header, payload, now_ns) else {
-                    return;
-                };
-                *requests += 1;
-                if hostile.armed() > 0 {
-                    for e in hostile.reply(reply) {
-                        match e {
-                            Emit::Bytes(b) => out.push(b),
-                            Emit::Stall => *stall = true,
-                        }
-                    }
-                    return;
-                }
-                for (delay_ms, frame) in faults.apply(reply) {
-                    if delay_ms == 0 {
-                        out.push(frame);
-                    } else {
-                        delayed.push((now_ns + delay_ms * 1_000_000, frame));
+        for reply in replies {
+            self.requests += 1;
+            if let Some(hostile) = self.engine.hostile().filter(|h| h.armed() > 0) {
+                for e in hostile.reply(reply) {
+                    match e {
+                        Emit::Bytes(b) => out.push(b),
+                        Emit::Stall => self.stall = true,
                     }
                 }
+                continue;
             }
-            Item::Garbage(n, why) => {
-                eprintln!("rpbridge-emulator: dropped {n} bytes ({why:?})");
-                *garbage += n;
+            for (delay_ms, frame) in self.faults.apply(reply) {
+                if delay_ms == 0 {
+                    out.push(frame);
+                } else {
+                    self.delayed.push((now_ns + delay_ms * 1_000_000, frame));
+                }
             }
-        });
+        }
         let mut out = Self::replies(out);
         self.due_events(now_ns, &mut out);
         out
@@ -152,8 +135,8 @@ impl Link {
         let mut out = Vec::new();
         match cmd {
             Command::Gpio(line, level) => {
-                if let Err(s) = self.device.external_gpio(line, level, now_ns) {
-                    eprintln!("rpbridge-emulator: gpio {line}: {s:?}");
+                if let Err(s) = self.engine.external_gpio(line, level, now_ns) {
+                    eprintln!("rpbridge-emulator: gpio {line}: {s}");
                 }
                 self.due_events(now_ns, &mut out);
             }
@@ -161,23 +144,19 @@ impl Link {
                 // Events already due go first, so sequence numbers rise.
                 self.due_events(now_ns, &mut out);
                 let mut events = Vec::new();
-                if let Err(s) = self.device.forced_gpio_events(n, now_ns, &mut events) {
-                    eprintln!("rpbridge-emulator: emit-gpio-events: {s:?}");
+                if let Err(s) = self.engine.forced_gpio_events(n, now_ns, &mut events) {
+                    eprintln!("rpbridge-emulator: emit-gpio-events: {s}");
                 }
                 self.add_events(events, &mut out);
             }
             Command::PwmDump(path) => {
-                let text = self.device.pwm().map(|p| p.report()).unwrap_or_default();
+                let text = self.engine.pwm_report().unwrap_or_default();
                 if let Err(e) = crate::control::write_whole(&path, &text) {
                     eprintln!("rpbridge-emulator: pwm-dump {}: {e}", path.display());
                 }
             }
             Command::GpioIrqDump(path) => {
-                let text = self
-                    .device
-                    .gpio()
-                    .map(|g| g.irq_report())
-                    .unwrap_or_default();
+                let text = self.engine.gpio_irq_report().unwrap_or_default();
                 if let Err(e) = crate::control::write_whole(&path, &text) {
                     eprintln!("rpbridge-emulator: gpio-irq-dump {}: {e}", path.display());
                 }
@@ -186,19 +165,46 @@ impl Link {
                 count,
                 kinds,
                 every,
-            } => self.hostile.arm(count, &kinds, every),
+            } => {
+                if let Some(h) = self.hostile("hostile") {
+                    h.arm(count, &kinds, every);
+                }
+            }
             Command::HostileEvents(n) => {
-                let events = self.hostile.events(n);
-                self.add_events(events, &mut out);
+                if let Some(h) = self.hostile("hostile-events") {
+                    let events = h.events(n);
+                    self.add_events(events, &mut out);
+                }
             }
             Command::HostileReport(path) => {
-                if let Err(e) = crate::control::write_whole(&path, &self.hostile.report()) {
-                    eprintln!("rpbridge-emulator: hostile-report {}: {e}", path.display());
+                if let Some(h) = self.hostile("hostile-report") {
+                    if let Err(e) = crate::control::write_whole(&path, &h.report()) {
+                        eprintln!("rpbridge-emulator: hostile-report {}: {e}", path.display());
+                    }
+                }
+            }
+            Command::Stats(path) => {
+                let text = format!(
+                    "requests {}\ngarbage_bytes {}\n",
+                    self.requests, self.garbage
+                );
+                if let Err(e) = crate::control::write_whole(&path, &text) {
+                    eprintln!("rpbridge-emulator: stats {}: {e}", path.display());
                 }
             }
             other => self.faults.command(other),
         }
         out
+    }
+
+    /// The engine's hostile device; `None`, said on stderr for `verb`, if
+    /// the personality has none.
+    fn hostile(&mut self, verb: &str) -> Option<&mut Hostile> {
+        let h = self.engine.hostile();
+        if h.is_none() {
+            eprintln!("rpbridge-emulator: {verb}: this personality has no hostile device");
+        }
+        h
     }
 
     /// Whether a hostile stall is due (once: the flag is cleared).
@@ -209,7 +215,7 @@ impl Link {
     /// Stops the device's event streams (ADC sampling), as when the host
     /// goes away.
     pub fn stop_streams(&mut self) {
-        self.device.stop_streams();
+        self.engine.stop_streams();
     }
 
     /// Frames due at `now_ns`: delayed replies and events.
@@ -227,7 +233,7 @@ impl Link {
     /// When [`Link::poll`] next has something to do.
     pub fn next_deadline(&self) -> Option<u64> {
         let d = self.delayed.iter().map(|(due, _)| *due).min();
-        match (d, self.device.next_deadline()) {
+        match (d, self.engine.next_deadline()) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         }
@@ -237,7 +243,7 @@ impl Link {
     /// firmware does when the host configures the device: nothing from
     /// before a plug-in or reset reaches the new session.
     pub fn reset_stream(&mut self) {
-        self.reassembler.reset();
+        self.engine.reset_stream();
         self.delayed.clear();
     }
 
@@ -250,7 +256,7 @@ impl Link {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Config;
+    use crate::{config::Config, device::Device, engine::Rpbridge};
     use clap::Parser;
     use rpbridge_protocol::{
         frame::{Header, Kind, HEADER_LEN},
@@ -263,9 +269,11 @@ mod tests {
         argv.extend_from_slice(args);
         let cfg = Config::parse_from(argv);
         Link::new(
-            Device::new(&cfg, &cfg.board().unwrap()).unwrap(),
+            Rpbridge::new(
+                Device::new(&cfg, &cfg.board().unwrap()).unwrap(),
+                cfg.hostile.unwrap_or(0),
+            ),
             cfg.event_pipe,
-            cfg.hostile.unwrap_or(0),
         )
     }
 
@@ -489,6 +497,21 @@ mod tests {
         );
         assert!(text.contains("\nstall 2\n"), "{text}");
         assert!(text.contains("\nopcode 0x0001 2\n"), "{text}");
+    }
+
+    #[test]
+    fn stats_write_the_requests_answered() {
+        let mut l = link();
+        l.on_bytes(&request(1), 0);
+        l.on_bytes(&request(2), 0);
+        let path = std::env::temp_dir().join(format!("rpb-link-stats-{}", std::process::id()));
+        l.on_command(
+            Command::parse(&format!("stats {}", path.display())).unwrap(),
+            0,
+        );
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(text, "requests 2\ngarbage_bytes 0\n");
     }
 
     #[test]

@@ -10,6 +10,8 @@ mod config;
 mod control;
 mod descriptors;
 mod device;
+mod dln2;
+mod engine;
 mod faults;
 mod gadget;
 mod gpio;

@@ -8,6 +8,7 @@
 //! non-zero if any check failed.
 
 mod faults;
+mod floor;
 mod opcodes;
 mod report;
 mod transport;
@@ -34,6 +35,11 @@ struct Args {
     /// The emulator's control FIFO: runs the fault suite too.
     #[arg(long)]
     control: Option<PathBuf>,
+    /// Only measure the raw round trip (PING, one at a time) for SECS
+    /// seconds: the floor of tools/bench. Detaches a kernel driver bound to
+    /// the interface.
+    #[arg(long, value_name = "SECS")]
+    floor: Option<f64>,
 }
 
 fn parse_u16(s: &str) -> Result<u16, String> {
@@ -45,14 +51,15 @@ fn main() -> ExitCode {
     let args = Args::parse();
     let open = || transport::open(args.vendor_id, args.product_id, Some(&args.serial));
     let mut rep = Report::default();
-    match open() {
-        Ok(mut c) => {
+    match (open(), args.floor) {
+        (Ok(mut c), Some(secs)) => floor::run(&mut c, secs, &mut rep),
+        (Ok(mut c), None) => {
             opcodes::run(&mut c, &args.serial, &mut rep);
             if let Some(control) = &args.control {
                 faults::run(c, control, open, &mut rep);
             }
         }
-        Err(e) => rep.check("the bridge can be opened", false, e),
+        (Err(e), _) => rep.check("the bridge can be opened", false, e),
     }
     println!("{} passed, {} failed", rep.passed, rep.failed);
     if rep.failed == 0 {
