@@ -7,9 +7,9 @@
 //!
 //! * `stats`: requests in flight and the counters (requests, replies,
 //!   timeouts, cancelled, late, unmatched, oversized, failed, garbage
-//!   bytes, partial frames flushed after a timeout, events received, delivered, unrouted and dropped because the
-//!   queue was full, transfer errors, endpoint halts cleared and failures
-//!   to clear one).
+//!   bytes, partial frames flushed after a timeout, events received,
+//!   delivered, unrouted and dropped because the queue was full, transfer
+//!   errors, endpoint halts cleared and failures to clear one).
 //! * `interface`: the USB interface the bridge is bound on.
 //! * `ping`: writing N sends N `PING` requests in a row from the writing
 //!   process and fails with the first error; for tests that need traffic
