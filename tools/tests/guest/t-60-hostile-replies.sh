@@ -80,12 +80,19 @@ all_bound() {
 	done
 	[ "$_n" -ge 5 ]
 }
+# unplug_gone: unplugs the bridge and waits until its USB device is gone, so
+# that bridge_intf after the next replug cannot find the old interface.
+unplug_gone() {
+	_u=$(usb_dev $S)
+	unplug 0 || return 1
+	[ -z "$_u" ] || wait_for "[ ! -e $_u ]" 20
+}
 tries=0
 until wait_for all_bound 30; do
 	tries=$((tries + 1))
 	[ "$tries" -le 3 ] || fail "bridge or its functions did not bind in 4 plug-ins"
 	echo "not all bound after plug-in $tries: replugging"
-	unplug 0 && replug 0 || fail "replug"
+	unplug_gone && replug 0 || fail "replug"
 done
 echo "bound after $((tries + 1)) plug-in(s)"
 # bridge_dbg: the debugfs directory of the bridge bound now.
@@ -291,7 +298,7 @@ echo "ok: every call returned; replies of all five functions were mutated"
 # frames were flushed, stalls cleared), unless clearing a halt failed.
 if [ "$(stat halt_clear_errors)" != 0 ]; then
 	echo "clearing a halt failed: replugging"
-	unplug 0 && replug 0 || fail "replug"
+	unplug_gone && replug 0 || fail "replug"
 	wait_for "bridge_intf $S" 30 || fail "no rebind after the replug"
 	dbg=$(bridge_dbg) || fail "no debugfs directory after the replug"
 fi
@@ -312,7 +319,7 @@ bound=0
 refused=0
 for i in 1 2 3 4 5 6; do
 	k=$(((seed / i + i * 7) % 8 + 1))
-	unplug 0 || fail "unplug $i"
+	unplug_gone || fail "unplug $i"
 	emu_ctl 0 "hostile $k"
 	replug 0 || fail "replug $i"
 	if wait_for "bridge_intf $S" 8; then
@@ -323,9 +330,10 @@ for i in 1 2 3 4 5 6; do
 	emu_ctl 0 "hostile 0"
 done
 echo "probe under mutated replies: 6 plug-ins, $bound bound, $refused refused"
-unplug 0 && replug 0 || fail "clean replug"
+unplug_gone && replug 0 || fail "clean replug"
 wait_for "bridge_intf $S" 30 || fail "a clean plug-in after the hostile probes does not bind"
-dbg=$(bridge_dbg) || fail "no debugfs directory after a clean plug-in"
+wait_for "bridge_dbg >/dev/null" 10 || fail "no debugfs directory after a clean plug-in"
+dbg=$(bridge_dbg)
 pings_work || fail "the bridge does not answer pings after a clean plug-in"
 total=$(report replies)
 [ "$total" -ge "$TARGET" ] || fail "only $total replies mutated (at least $TARGET wanted; $done_replies in $elapsed s of hostile phase)"
