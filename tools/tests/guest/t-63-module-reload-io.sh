@@ -1,5 +1,5 @@
 # Module unload and reload during I/O: while the loops of iolib.sh run on
-# every function (each call bounded and counted), RELOAD_ROUNDS (default 3)
+# every function (each call bounded and counted), RELOAD_ROUNDS (default 2)
 # rounds of: rmmod and modprobe of each function module in turn (its
 # devices go away and come back; the loops' open files keep a module in
 # use, so an unload that finds it busy is retried, every 20 ms, for at
@@ -17,7 +17,7 @@
 . "$RPB/tools/tests/guest/iolib.sh"
 
 S=RPB-T63
-ROUNDS=${RELOAD_ROUNDS:-3}
+ROUNDS=${RELOAD_ROUNDS:-2}
 MODS="rpbridge_gpio rpbridge_i2c rpbridge_spi rpbridge_pwm rpbridge_iio"
 modprobe spidev || fail "cannot load spidev"
 emu_start 0 --serial $S || fail "bridge did not bind"
