@@ -58,6 +58,7 @@ use rpbridge_core::{
     FunctionData, //
 };
 use rpbridge_shim::{
+    auxiliary::AsyncAdapter,
     gpio::{
         ChipConfig,
         Registration, //
@@ -199,7 +200,7 @@ impl Driver {
 #[pin_data]
 struct Module {
     #[pin]
-    _driver: driver::Registration<auxiliary::Adapter<Driver>>,
+    _driver: driver::Registration<AsyncAdapter<Driver>>,
 }
 
 impl InPlaceModule for Module {

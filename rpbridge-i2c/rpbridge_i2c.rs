@@ -36,6 +36,7 @@ use kernel::{
 
 use rpbridge_core::protocol::caps::Function;
 use rpbridge_shim::{
+    auxiliary::AsyncAdapter,
     i2c_adapter::Registration,
     sysfs::AttributeGroup, //
 };
@@ -128,7 +129,7 @@ impl auxiliary::Driver for Driver {
 #[pin_data]
 struct Module {
     #[pin]
-    _driver: driver::Registration<auxiliary::Adapter<Driver>>,
+    _driver: driver::Registration<AsyncAdapter<Driver>>,
 }
 
 impl InPlaceModule for Module {

@@ -36,9 +36,12 @@ use rpbridge_core::{
     EventSubscription,
     FunctionData, //
 };
-use rpbridge_shim::iio::{
-    self,
-    BufferModes, //
+use rpbridge_shim::{
+    auxiliary::AsyncAdapter,
+    iio::{
+        self,
+        BufferModes, //
+    },
 };
 
 mod adc;
@@ -119,7 +122,7 @@ impl auxiliary::Driver for Driver<'static> {
 #[pin_data]
 struct Module {
     #[pin]
-    _driver: driver::Registration<auxiliary::Adapter<Driver<'static>>>,
+    _driver: driver::Registration<AsyncAdapter<Driver<'static>>>,
 }
 
 impl InPlaceModule for Module {

@@ -34,6 +34,7 @@ use kernel::{
     InPlaceModule, //
 };
 use rpbridge_core::protocol::caps::Function;
+use rpbridge_shim::auxiliary::AsyncAdapter;
 
 mod chip;
 mod divider;
@@ -95,7 +96,7 @@ impl auxiliary::Driver for Driver {
 #[pin_data]
 struct Module {
     #[pin]
-    _driver: driver::Registration<auxiliary::Adapter<Driver>>,
+    _driver: driver::Registration<AsyncAdapter<Driver>>,
 }
 
 impl InPlaceModule for Module {

@@ -43,7 +43,10 @@ use kernel::{
     InPlaceModule, //
 };
 use rpbridge_core::protocol::caps::Function;
-use rpbridge_shim::spi::{self as spi_core, BoardInfo, Config, Registration};
+use rpbridge_shim::{
+    auxiliary::AsyncAdapter,
+    spi::{self as spi_core, BoardInfo, Config, Registration},
+};
 
 mod bus;
 
@@ -156,7 +159,7 @@ impl Driver<'static> {
 #[pin_data]
 struct Module {
     #[pin]
-    _driver: driver::Registration<auxiliary::Adapter<Driver<'static>>>,
+    _driver: driver::Registration<AsyncAdapter<Driver<'static>>>,
 }
 
 impl InPlaceModule for Module {

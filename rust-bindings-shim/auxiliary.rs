@@ -1,10 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The auxiliary device around a generic device.
+//! Auxiliary drivers: the auxiliary device around a generic device, and
+//! drivers that probe asynchronously.
 //!
 //! Provider abstractions such as `kernel::pwm` hand their callbacks the
 //! parent `device::Device<Bound>`, not the bus device the driver bound to.
 //! An auxiliary driver needs the latter to reach its registration data.
+//!
+//! A parent that adds several auxiliary devices from its own probe waits
+//! for each child's probe in turn, unless the children's drivers prefer
+//! asynchronous probing ([`AsyncAdapter`]): then the driver core probes
+//! them in parallel, after the parent's probe has returned.
+//!
+//! Out of tree: upstream, this would be a `const PROBE_TYPE` of
+//! `auxiliary::Driver` that `auxiliary::Adapter` writes into the driver.
 //!
 //! Out of tree: this could be `impl TryFrom<&device::Device<Ctx>> for
 //! &auxiliary::Device<Ctx>` in `rust/kernel/auxiliary.rs`, as
@@ -13,7 +22,10 @@
 //!
 //! C header: [`include/linux/auxiliary_bus.h`](srctree/include/linux/auxiliary_bus.h)
 
-use core::ptr;
+use core::{
+    marker::PhantomData,
+    ptr, //
+};
 use kernel::{
     auxiliary,
     bindings,
@@ -22,7 +34,13 @@ use kernel::{
         self,
         Bound, //
     },
-    prelude::*, //
+    driver::{
+        DriverLayout,
+        RegistrationOps, //
+    },
+    prelude::*,
+    types::Opaque,
+    ThisModule, //
 };
 
 /// The auxiliary device that `dev` is embedded in, or `EINVAL` when `dev`
@@ -50,4 +68,44 @@ pub fn bound_device(dev: &device::Device<Bound>) -> Result<&auxiliary::Device<Bo
     // zero-sized context marker), so the cast is layout-compatible, and the
     // device is bound because `dev`, the same device, is `Device<Bound>`.
     Ok(unsafe { &*adev.cast::<auxiliary::Device<Bound>>() })
+}
+
+/// The registration of auxiliary driver `T` as [`auxiliary::Adapter`]
+/// makes it, except that the driver core probes its devices asynchronously
+/// (`PROBE_PREFER_ASYNCHRONOUS`): `driver::Registration<AsyncAdapter<T>>`.
+pub struct AsyncAdapter<T: auxiliary::Driver>(PhantomData<T>);
+
+// SAFETY: The layout is `auxiliary::Adapter<T>`'s, which holds its
+// guarantees: the same `repr(C)` driver type, private data type and offset.
+unsafe impl<T: auxiliary::Driver + 'static> DriverLayout for AsyncAdapter<T> {
+    type DriverType = <auxiliary::Adapter<T> as DriverLayout>::DriverType;
+    type DriverData<'bound> = <auxiliary::Adapter<T> as DriverLayout>::DriverData<'bound>;
+    const DEVICE_DRIVER_OFFSET: usize =
+        <auxiliary::Adapter<T> as DriverLayout>::DEVICE_DRIVER_OFFSET;
+}
+
+// SAFETY: `unregister` is `auxiliary::Adapter<T>`'s, called only after its
+// `register` succeeded, as the caller of ours guarantees.
+unsafe impl<T: auxiliary::Driver + 'static> RegistrationOps for AsyncAdapter<T> {
+    unsafe fn register(
+        adrv: &Opaque<Self::DriverType>,
+        name: &'static CStr,
+        module: &'static ThisModule,
+    ) -> Result {
+        // SAFETY: `adrv` is a valid driver being initialised, not yet
+        // registered: its fields may be written.
+        unsafe {
+            (*adrv.get()).driver.probe_type = bindings::probe_type_PROBE_PREFER_ASYNCHRONOUS;
+        }
+        // SAFETY: Our caller guarantees what `auxiliary::Adapter<T>`'s
+        // `register` requires: `adrv` stays pinned and valid until
+        // `unregister`.
+        unsafe { <auxiliary::Adapter<T> as RegistrationOps>::register(adrv, name, module) }
+    }
+
+    unsafe fn unregister(adrv: &Opaque<Self::DriverType>) {
+        // SAFETY: `register` succeeded for `adrv` (our caller's guarantee),
+        // and it registered it as `auxiliary::Adapter<T>`.
+        unsafe { <auxiliary::Adapter<T> as RegistrationOps>::unregister(adrv) }
+    }
 }
