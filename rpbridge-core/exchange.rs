@@ -220,6 +220,15 @@ impl Exchange {
         self.events.handler()
     }
 
+    /// Schedules delivery of the queued events. On the high-priority
+    /// system workqueue: an event is an interrupt (a GPIO edge, an ADC
+    /// block), and on a busy system a normal-priority worker waits behind
+    /// user-space tasks for milliseconds, where a C driver's threaded
+    /// interrupt handler (a real-time thread) would run at once.
+    fn deliver_events(&self) {
+        self.events.queue_on(kernel::workqueue::system_highpri());
+    }
+
     /// Bytes from an IN pipe, or its failure. Interrupt context. Returns
     /// whether to keep reading: not after shutdown.
     pub(crate) fn received(&self, stream: Stream, result: Result<&[u8]>) -> bool {
@@ -242,7 +251,7 @@ impl Exchange {
         drop(st);
         self.replied.notify_all();
         if queued {
-            self.events.queue();
+            self.deliver_events();
         }
         again
     }
@@ -391,7 +400,7 @@ impl Exchange {
                 CondVarTimeoutResult::Timeout => {
                     // The reply may be behind a frame whose rest never came.
                     if Self::flush_stale(&mut st, self.events.handler(), timeout_ms) {
-                        self.events.queue();
+                        self.deliver_events();
                     }
                     if let Some(outcome) = st.slots.take(tag) {
                         let (status, data) = outcome?;

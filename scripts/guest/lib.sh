@@ -103,9 +103,13 @@ emu_stop_all() {
 # unplug N / replug N: take the bridge on dummy_udc.N off the bus and put it
 # back, by unbinding its gadget from the controller and binding it again
 # (dummy_hcd does not re-enumerate after a soft_connect disconnect/connect).
+# No forks: in a busy TCG guest a fork costs tens of milliseconds, which the
+# unplug storm (t-62) would count as teardown time.
 unplug() {
 	for _g in /sys/kernel/config/usb_gadget/*; do
-		if [ "$(cat "$_g/UDC" 2>/dev/null)" = "dummy_udc.$1" ]; then
+		_u=
+		read -r _u 2>/dev/null <"$_g/UDC"
+		if [ "$_u" = "dummy_udc.$1" ]; then
 			echo "$_g" >"$EMU_LOG_DIR/$1.gadget"
 			echo "" >"$_g/UDC"
 			return 0
@@ -116,7 +120,8 @@ unplug() {
 }
 replug() {
 	[ -f "$EMU_LOG_DIR/$1.gadget" ] || { echo "replug: dummy_udc.$1 was not unplugged"; return 1; }
-	echo "dummy_udc.$1" >"$(cat "$EMU_LOG_DIR/$1.gadget")/UDC"
+	read -r _g <"$EMU_LOG_DIR/$1.gadget"
+	echo "dummy_udc.$1" >"$_g/UDC"
 }
 
 # Marks every leak suspect so far as seen, so leak_check reports only newer ones.

@@ -36,8 +36,9 @@ io_ms() {
 }
 
 # call W CMD...: one call of loop W, bounded; records its exit status and
-# duration and, when it fails, the status and the end of its first error
-# line.
+# duration, its successes so far (in W.ok, which io_mark and
+# io_all_succeeded_since_mark read without forking) and, when it fails, the
+# status and the end of its first error line.
 call() {
 	_w=$1
 	shift
@@ -47,7 +48,9 @@ call() {
 	_rc=$?
 	io_ms
 	echo "$_rc $((io_now - _t0))" >>"$IO_DIR/$_w.rc"
-	if [ "$_rc" != 0 ]; then
+	if [ "$_rc" = 0 ]; then
+		eval "_ok_$_w=\$((\${_ok_$_w:-0} + 1)); echo \$_ok_$_w" >"$IO_DIR/$_w.ok"
+	else
 		_l=
 		read -r _l <"$IO_DIR/$_w.out"
 		echo "$_rc ${_l##*: }" >>"$IO_DIR/$_w.err"
@@ -155,11 +158,21 @@ io_functions_bound() {
 	[ "$_n" -ge "$IO_FUNCTIONS" ]
 }
 
+# io_succeeded L: sets _n to how many calls of loop L have succeeded so
+# far. No fork: the storm polls this while the loops keep the guest busy,
+# when a fork can take a second.
+io_succeeded() {
+	_n=
+	read -r _n 2>/dev/null <"$IO_DIR/$1.ok"
+	_n=${_n:-0}
+}
+
 # io_mark: remembers how many calls of each loop have succeeded so far, for
 # io_all_succeeded_since_mark.
 io_mark() {
 	for _l in $IO_LOOPS; do
-		eval "io_mark_$_l=$(grep -c '^0 ' "$IO_DIR/$_l.rc" 2>/dev/null)"
+		io_succeeded "$_l"
+		eval "io_mark_$_l=$_n"
 	done
 }
 
@@ -169,8 +182,8 @@ io_all_succeeded_since_mark() {
 	io_missing=
 	for _l in $IO_LOOPS; do
 		eval "_m=\$io_mark_$_l"
-		_n=$(grep -c '^0 ' "$IO_DIR/$_l.rc" 2>/dev/null)
-		[ "${_n:-0}" -gt "${_m:-0}" ] || io_missing="$io_missing $_l"
+		io_succeeded "$_l"
+		[ "$_n" -gt "${_m:-0}" ] || io_missing="$io_missing $_l"
 	done
 	[ -z "$io_missing" ]
 }
