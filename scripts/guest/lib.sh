@@ -103,8 +103,8 @@ emu_stop_all() {
 # unplug N / replug N: take the bridge on dummy_udc.N off the bus and put it
 # back, by unbinding its gadget from the controller and binding it again
 # (dummy_hcd does not re-enumerate after a soft_connect disconnect/connect).
-# No forks: in a busy TCG guest a fork costs tens of milliseconds, which the
-# unplug storm (t-62) would count as teardown time.
+# No forks: in a busy TCG guest a fork can take a second, which the unplug
+# storm (t-62) would count as teardown time.
 unplug() {
 	for _g in /sys/kernel/config/usb_gadget/*; do
 		_u=

@@ -25,10 +25,7 @@
 . "$RPB/tools/tests/guest/iolib.sh"
 
 S=RPB-T62
-# The 200 of issue #12: about 6 s a cycle in a TCG guest (20 min), now that
-# the function drivers probe asynchronously and the harness does not fork
-# while it times an unplug or waits for the calls to succeed (a fork costs
-# up to a second while the I/O loops keep the guest busy).
+# The 200 of issue #12: about 5 s a cycle in a TCG guest (17-20 min).
 CYCLES=${STORM_CYCLES:-200}
 modprobe spidev || fail "cannot load spidev"
 emu_start 0 --serial $S --i2c-buses 1 --spi-buses 1 || fail "bridge did not bind"
@@ -100,7 +97,7 @@ while [ "$c" -lt "$CYCLES" ]; do
 		ms
 		t3=$now
 		if [ $((c % 10)) = 5 ]; then
-			# Every 0.5 s: the check forks a grep per loop.
+			# Every 0.5 s, as a call takes a second or more.
 			io_mark
 			until_ round_done 30 0.5 ||
 				fail "cycle $c: no call of$io_missing succeeded within 30 s of the replug"
