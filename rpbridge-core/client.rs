@@ -125,11 +125,15 @@ impl FunctionDevice {
     }
 }
 
-/// `msg`'s payload bytes.
+/// `msg`'s payload bytes, in a buffer of their size (every request takes
+/// this path: no maximum-payload buffer to allocate and clear).
 fn encode<'a, M: Message<'a>>(msg: &M) -> Result<KVec<u8>> {
-    let mut payload = KVec::from_elem(0u8, MAX_PAYLOAD, GFP_KERNEL)?;
-    let n = msg.encode_to(&mut payload).map_err(|_| EINVAL)?;
-    payload.truncate(n);
+    let n = msg.encoded_len().map_err(|_| EINVAL)?;
+    if n > MAX_PAYLOAD {
+        return Err(EINVAL);
+    }
+    let mut payload = KVec::from_elem(0u8, n, GFP_KERNEL)?;
+    msg.encode_to(&mut payload).map_err(|_| EINVAL)?;
     Ok(payload)
 }
 

@@ -266,13 +266,18 @@ impl Exchange {
         }
     }
 
-    /// An OUT transfer of `frame` failed with `e`: its request fails now.
-    /// Any context.
-    pub(crate) fn send_failed(&self, frame: &[u8], e: Error) {
+    /// An OUT transfer of `frames` (one or more whole frames, back to back:
+    /// the transport joins frames sent while a transfer is in flight)
+    /// failed with `e`: their requests fail now. Any context.
+    pub(crate) fn send_failed(&self, frames: &[u8], e: Error) {
         let mut st = self.state.lock();
         st.link.tx_errors += 1;
-        if let Ok(h) = Header::decode(frame) {
+        let mut rest = frames;
+        while let Ok(h) = Header::decode(rest) {
             st.slots.fail(Tag::from_wire(h.tag), e);
+            rest = rest
+                .get(HEADER_LEN + usize::from(h.len)..)
+                .unwrap_or_default();
         }
         drop(st);
         self.replied.notify_all();
@@ -634,6 +639,33 @@ mod tests {
         });
         assert_eq!(r.err(), Some(EPROTO));
         assert_eq!(ex.stats().2.tx_errors, 1);
+        Ok(())
+    }
+
+    #[test]
+    fn a_failed_joined_transfer_fails_each_of_its_requests_only() -> Result {
+        let ex = exchange()?;
+        // Three requests in flight; the first two went out joined in one
+        // transfer, which fails; the third was sent on its own.
+        let mut joined = KVec::new();
+        let mut tags = KVec::new();
+        for i in 0..3u8 {
+            let tag = ex.submit(OP, &[i; 3], 8, TIMEOUT_MS, |f| {
+                if i < 2 {
+                    joined.extend_from_slice(&f, GFP_KERNEL)?;
+                }
+                Ok(())
+            })?;
+            tags.push(tag, GFP_KERNEL)?;
+        }
+        ex.send_failed(&joined, EIO);
+        let started = Instant::<Monotonic>::now();
+        assert_eq!(ex.wait(tags[0], started, TIMEOUT_MS).err(), Some(EIO));
+        assert_eq!(ex.wait(tags[1], started, TIMEOUT_MS).err(), Some(EIO));
+        // The third request is still in flight.
+        assert_eq!(ex.stats().0, 1);
+        assert_eq!(ex.stats().2.tx_errors, 1);
+        ex.abandon(tags[2]);
         Ok(())
     }
 

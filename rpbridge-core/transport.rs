@@ -2,7 +2,9 @@
 
 //! The transport: one bridge's pipes, carrying the [`Exchange`].
 //!
-//! Requests go out as bulk OUT URBs; a few bulk IN URBs are always queued
+//! Requests go out as bulk OUT URBs, those sent while one is in flight
+//! joined into the next (up to a maximum frame's size: the device reads a
+//! byte stream, and so does [`Exchange`]); a few bulk IN URBs are always queued
 //! and their completions feed the exchange, which matches replies to
 //! requests and queues events. A bridge may also have an interrupt IN
 //! endpoint, on which it sends events only; it is read the same way. A
@@ -56,6 +58,10 @@ const RX_URBS: usize = 4;
 const RX_SIZE: usize = MAX_FRAME.next_multiple_of(512);
 /// Interrupt IN URBs kept queued, when the bridge has that endpoint.
 const EVENT_URBS: usize = 2;
+/// Most bytes of request frames joined into one bulk OUT transfer: a frame
+/// of the largest size goes alone, and a device that reads a maximum frame
+/// at a time reads a joined transfer whole.
+const JOINED_MAX: usize = MAX_FRAME;
 
 /// The errno of a request whose bulk OUT transfer failed. A host
 /// controller reports a device that stops answering mid-transfer as a
@@ -188,6 +194,12 @@ impl Transport {
         &self.urbs.handler().exchange
     }
 
+    /// Sends a request frame, joined to those waiting for the bulk OUT
+    /// transfer in flight, if any.
+    fn send(&self, frame: KVec<u8>) -> Result {
+        self.urbs.send_joined(&self.pipes.out, frame, JOINED_MAX)
+    }
+
     /// Sends `opcode` with `payload` and waits for the reply, whose payload
     /// may be up to `max_reply` bytes (a longer one fails with `EPROTO`).
     /// Sleeps; `ETIMEDOUT` after the module's `timeout_ms`, `ERESTARTSYS`
@@ -195,7 +207,7 @@ impl Transport {
     pub fn call(&self, opcode: u16, payload: &[u8], max_reply: usize) -> Result<Reply> {
         self.exchange()
             .call(opcode, payload, max_reply, self.timeout_ms, |frame| {
-                self.urbs.send(&self.pipes.out, frame)
+                self.send(frame)
             })
     }
 
@@ -211,7 +223,7 @@ impl Transport {
         let tag = self
             .exchange()
             .submit(opcode, payload, max_reply, self.timeout_ms, |frame| {
-                self.urbs.send(&self.pipes.out, frame)
+                self.send(frame)
             })?;
         Ok((tag, started))
     }

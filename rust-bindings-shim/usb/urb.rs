@@ -5,8 +5,8 @@
 //!
 //! An [`UrbSet`] owns a `usb_anchor` and every URB submitted through it. It
 //! keeps bulk or interrupt IN URBs queued (each is resubmitted from its
-//! completion while the handler asks for more) and sends bulk OUT buffers. Completions run in
-//! interrupt context and call the [`UrbHandler`]. [`UrbSet::shutdown`]
+//! completion while the handler asks for more) and sends bulk OUT buffers.
+//! Completions run in interrupt context and call the [`UrbHandler`]. [`UrbSet::shutdown`]
 //! kills every URB and refuses new ones; dropping the set does the same, so
 //! no completion runs after the set is gone.
 //!
@@ -16,6 +16,13 @@
 //! queues a work item of its own; it clears the halt of each endpoint that
 //! stalled (bulk OUT ones included), reports it to
 //! [`UrbHandler::halt_cleared`] and reads again with the parked URBs.
+//!
+//! An endpoint that carries a byte stream may have its OUT buffers joined
+//! ([`UrbSet::send_joined`]): a buffer sent while an OUT transfer is in
+//! flight waits and goes out with the others that waited, in one transfer,
+//! when a transfer completes (as the usb-serial core does with its write
+//! FIFO). Under load the device then reads several buffers per transaction;
+//! an idle pipe sends at once.
 //!
 //! C header: [`include/linux/usb.h`](srctree/include/linux/usb.h)
 
@@ -32,7 +39,9 @@ use kernel::{
     bindings,
     device,
     error::to_result,
+    new_spinlock_irq,
     prelude::*,
+    sync::SpinLockIrq,
     types::Opaque,
     usb, //
 };
@@ -79,6 +88,16 @@ pub trait UrbHandler: Send + Sync {
     fn halt_cleared(&self, _endpoint: u8, _result: Result) {}
 }
 
+/// The bulk OUT transfers of a set: how many are in flight, and the data
+/// waiting to go out in the next one ([`UrbSet::send_joined`]).
+struct OutQueue {
+    in_flight: usize,
+    /// Joined buffers, in the order they were sent.
+    waiting: KVec<u8>,
+    /// The pipe `waiting` goes to, when it is not empty.
+    pipe: u32,
+}
+
 /// URBs of one interface, completed into `H`.
 ///
 /// # Invariants
@@ -88,7 +107,9 @@ pub trait UrbHandler: Send + Sync {
 /// context is anchored to `anchor`, so killing the anchor's URBs (done
 /// before the set goes away) leaves no completion that could reach a freed
 /// set. URBs parked after a stall are anchored to `halted` and not in
-/// flight. `clear` is initialised with `Self::clear_halts_raw` as its
+/// flight. Every bulk OUT URB is submitted with `out` locked, and counted
+/// in `out.in_flight` until its completion. `clear` is initialised with
+/// `Self::clear_halts_raw` as its
 /// function and is cancelled (after the last completion that could queue
 /// it) before the set goes away. A set is
 /// only ever created by pin-initialisation and is `!Unpin`, so `&self` is
@@ -104,6 +125,8 @@ pub struct UrbSet<H: UrbHandler> {
     clear: Opaque<bindings::work_struct>,
     /// The pipe of a bulk OUT endpoint that stalled, or 0.
     out_halted: AtomicU32,
+    #[pin]
+    out: SpinLockIrq<OutQueue>,
     udev: NonNull<bindings::usb_device>,
     #[pin]
     handler: H,
@@ -162,6 +185,11 @@ impl<H: UrbHandler> UrbSet<H> {
                 )
             }),
             out_halted: AtomicU32::new(0),
+            out <- new_spinlock_irq!(OutQueue {
+                in_flight: 0,
+                waiting: KVec::new(),
+                pipe: 0,
+            }),
             // SAFETY: `udev` is the device of a live interface, so its
             // refcount is not zero; the reference is put in `drop`.
             udev: unsafe { NonNull::new_unchecked(bindings::usb_get_dev(udev)) },
@@ -283,24 +311,110 @@ impl<H: UrbHandler> UrbSet<H> {
 
     /// Sends `data` on the bulk OUT endpoint `ep`, ending with a short or
     /// zero-length packet. Completion is reported to [`UrbHandler::sent`].
+    /// Any context.
     pub fn send(&self, ep: &Endpoint, data: KVec<u8>) -> Result {
+        self.send_out(ep, data, 0)
+    }
+
+    /// Like [`Self::send`], for an endpoint that carries a byte stream:
+    /// while an OUT transfer of this set is in flight, `data` waits, joined
+    /// to the data waiting before it (`max` bytes at most in all), and goes
+    /// out with it in one transfer when a transfer completes. Data keeps
+    /// the order in which it was sent. The completion of a joined transfer
+    /// is reported to [`UrbHandler::sent`] with all of its data, and so is
+    /// a failure to submit it. Any context.
+    pub fn send_joined(&self, ep: &Endpoint, data: KVec<u8>, max: usize) -> Result {
+        self.send_out(ep, data, max)
+    }
+
+    fn send_out(&self, ep: &Endpoint, data: KVec<u8>, max: usize) -> Result {
         if ep.transfer_type() != TransferType::Bulk || ep.direction() != Direction::Out {
             return Err(EINVAL);
         }
         if data.is_empty() {
             return Err(EINVAL);
         }
-        let (urb, ptr, len, cap) = Self::alloc_urb(data)?;
-        let flags = bindings::URB_FREE_BUFFER | bindings::URB_ZERO_PACKET;
-        if let Err(e) = self.fill(urb, ep, ptr, len, Self::tx_complete, flags) {
-            // SAFETY: As in `start_reading`.
-            unsafe {
-                bindings::usb_free_urb(urb);
-                drop(KVec::from_raw_parts(ptr, len, cap));
-            }
-            return Err(e);
+        let pipe = ep.pipe(self.udev.as_ptr());
+        let mut q = self.out.lock();
+        let joins = q.in_flight > 0
+            && (q.waiting.is_empty() || q.pipe == pipe)
+            && q.waiting.len() + data.len() <= max;
+        // Memory for the waiting data is taken under the lock; without it
+        // the data goes out on its own, behind what waits.
+        if joins && q.waiting.extend_from_slice(&data, GFP_ATOMIC).is_ok() {
+            q.pipe = pipe;
+            return Ok(());
         }
-        self.submit(urb, bindings::GFP_KERNEL)
+        self.send_waiting(&mut q);
+        self.submit_out(&mut q, pipe, data).map_err(|(e, _)| e)
+    }
+
+    /// Submits the data waiting, if any; a failure is reported to the
+    /// handler as that data's failed transfer. `q` is `self.out`, locked.
+    fn send_waiting(&self, q: &mut OutQueue) {
+        if q.waiting.is_empty() {
+            return;
+        }
+        let data = core::mem::replace(&mut q.waiting, KVec::new());
+        let pipe = q.pipe;
+        if let Err((e, data)) = self.submit_out(q, pipe, data) {
+            self.handler.sent(&data, Err(e));
+        }
+    }
+
+    /// Submits a bulk OUT transfer of `data` on `pipe`, ending with a short
+    /// or zero-length packet, and counts it in flight; on failure, gives
+    /// `data` back with the error. `q` is `self.out`, locked: submissions
+    /// keep the order of the calls.
+    fn submit_out(
+        &self,
+        q: &mut OutQueue,
+        pipe: u32,
+        data: KVec<u8>,
+    ) -> core::result::Result<(), (Error, KVec<u8>)> {
+        let Ok(len) = u32::try_from(data.len()) else {
+            return Err((EINVAL, data));
+        };
+        // SAFETY: Plain allocation; NULL is checked. GFP_ATOMIC: a spinlock
+        // is held.
+        let urb = unsafe { bindings::usb_alloc_urb(0, bindings::GFP_ATOMIC) };
+        if urb.is_null() {
+            return Err((ENOMEM, data));
+        }
+        let (ptr, n, cap) = data.into_raw_parts();
+        // SAFETY: `urb` was just allocated and is ours; these are the fields
+        // `usb_fill_bulk_urb()` sets. The context is this pinned set, valid
+        // until every URB is killed (type invariant). With URB_FREE_BUFFER
+        // the USB core kfree()s the buffer (kmalloc memory: a KVec's) with
+        // the URB. The anchor is initialised; on failure the URB is
+        // unanchored and the flag cleared, so freeing our reference frees
+        // the URB only.
+        let ret = unsafe {
+            (*urb).dev = self.udev.as_ptr();
+            (*urb).pipe = pipe;
+            (*urb).transfer_buffer = ptr.cast();
+            (*urb).transfer_buffer_length = len;
+            (*urb).complete = Some(Self::tx_complete);
+            (*urb).context = core::ptr::from_ref(self).cast_mut().cast();
+            (*urb).transfer_flags = bindings::URB_FREE_BUFFER | bindings::URB_ZERO_PACKET;
+            bindings::usb_anchor_urb(urb, self.anchor.get());
+            let ret = bindings::usb_submit_urb(urb, bindings::GFP_ATOMIC);
+            if ret != 0 {
+                bindings::usb_unanchor_urb(urb);
+                (*urb).transfer_flags &= !bindings::URB_FREE_BUFFER;
+            }
+            bindings::usb_free_urb(urb);
+            ret
+        };
+        if ret == 0 {
+            q.in_flight += 1;
+            return Ok(());
+        }
+        // SAFETY: The URB was never submitted and its freeing left the
+        // buffer alone: it is the KVec's again.
+        Err((Error::from_errno(ret), unsafe {
+            KVec::from_raw_parts(ptr, n, cap)
+        }))
     }
 
     /// Kills every URB, waiting for their completions, and refuses new
@@ -468,6 +582,11 @@ impl<H: UrbHandler> UrbSet<H> {
             Err(Error::from_errno(status))
         };
         set.handler.sent(data, result);
+        {
+            let mut q = set.out.lock();
+            q.in_flight = q.in_flight.saturating_sub(1);
+            set.send_waiting(&mut q);
+        }
         if status == -(bindings::EPIPE as i32) {
             // SAFETY: As above; the pipe is a plain field of the URB.
             let pipe = unsafe { (*urb).pipe };

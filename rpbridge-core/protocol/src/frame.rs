@@ -94,42 +94,69 @@ pub struct Header {
     pub pcheck: u32,
 }
 
-/// CRC-16/CCITT-FALSE (polynomial 0x1021, initial value 0xffff).
+/// CRC-16/CCITT-FALSE of each byte value: the register after shifting the
+/// byte through it from zero (MSB first).
+const CRC16_TABLE: [u16; 256] = {
+    let mut t = [0u16; 256];
+    let mut i = 0;
+    while i < 256 {
+        let mut c = (i as u16) << 8;
+        let mut bit = 0;
+        while bit < 8 {
+            c = if c & 0x8000 != 0 {
+                (c << 1) ^ 0x1021
+            } else {
+                c << 1
+            };
+            bit += 1;
+        }
+        t[i] = c;
+        i += 1;
+    }
+    t
+};
+
+/// CRC-32/ISO-HDLC of each byte value (reflected, LSB first).
+const CRC32_TABLE: [u32; 256] = {
+    let mut t = [0u32; 256];
+    let mut i = 0;
+    while i < 256 {
+        let mut c = i as u32;
+        let mut bit = 0;
+        while bit < 8 {
+            c = if c & 1 != 0 {
+                (c >> 1) ^ 0xedb8_8320
+            } else {
+                c >> 1
+            };
+            bit += 1;
+        }
+        t[i] = c;
+        i += 1;
+    }
+    t
+};
+
+/// CRC-16/CCITT-FALSE (polynomial 0x1021, initial value 0xffff), a byte
+/// at a time through a table: every request and reply computes it.
 pub const fn crc16(bytes: &[u8]) -> u16 {
     let mut crc: u16 = 0xffff;
     let mut i = 0;
     while i < bytes.len() {
-        crc ^= (bytes[i] as u16) << 8;
-        let mut bit = 0;
-        while bit < 8 {
-            crc = if crc & 0x8000 != 0 {
-                (crc << 1) ^ 0x1021
-            } else {
-                crc << 1
-            };
-            bit += 1;
-        }
+        crc = (crc << 8) ^ CRC16_TABLE[((crc >> 8) as u8 ^ bytes[i]) as usize];
         i += 1;
     }
     crc
 }
 
 /// CRC-32/ISO-HDLC (the zlib/Ethernet CRC: reflected polynomial
-/// 0xedb88320, initial value and final xor 0xffffffff).
+/// 0xedb88320, initial value and final xor 0xffffffff), a byte at a time
+/// through a table.
 pub const fn crc32(bytes: &[u8]) -> u32 {
     let mut crc: u32 = 0xffff_ffff;
     let mut i = 0;
     while i < bytes.len() {
-        crc ^= bytes[i] as u32;
-        let mut bit = 0;
-        while bit < 8 {
-            crc = if crc & 1 != 0 {
-                (crc >> 1) ^ 0xedb8_8320
-            } else {
-                crc >> 1
-            };
-            bit += 1;
-        }
+        crc = (crc >> 8) ^ CRC32_TABLE[(crc as u8 ^ bytes[i]) as usize];
         i += 1;
     }
     !crc
@@ -247,6 +274,47 @@ mod tests {
         // The "123456789" check values of the CRC catalogue.
         assert_eq!(crc16(b"123456789"), 0x29b1);
         assert_eq!(crc32(b"123456789"), 0xcbf4_3926);
+    }
+
+    #[test]
+    fn table_crcs_equal_the_bit_at_a_time_definitions() {
+        fn crc16_bitwise(bytes: &[u8]) -> u16 {
+            let mut crc: u16 = 0xffff;
+            for &b in bytes {
+                crc ^= u16::from(b) << 8;
+                for _ in 0..8 {
+                    crc = if crc & 0x8000 != 0 {
+                        (crc << 1) ^ 0x1021
+                    } else {
+                        crc << 1
+                    };
+                }
+            }
+            crc
+        }
+        fn crc32_bitwise(bytes: &[u8]) -> u32 {
+            let mut crc: u32 = !0;
+            for &b in bytes {
+                crc ^= u32::from(b);
+                for _ in 0..8 {
+                    crc = if crc & 1 != 0 {
+                        (crc >> 1) ^ 0xedb8_8320
+                    } else {
+                        crc >> 1
+                    };
+                }
+            }
+            !crc
+        }
+        let data: [u8; 1031] = core::array::from_fn(|i| (i * 131 + (i >> 3)) as u8);
+        for n in [0, 1, 2, 18, 255, 1031] {
+            assert_eq!(crc16(&data[..n]), crc16_bitwise(&data[..n]), "{n} bytes");
+            assert_eq!(crc32(&data[..n]), crc32_bitwise(&data[..n]), "{n} bytes");
+        }
+        for b in 0..=255u8 {
+            assert_eq!(crc16(&[b]), crc16_bitwise(&[b]));
+            assert_eq!(crc32(&[b]), crc32_bitwise(&[b]));
+        }
     }
 
     #[test]

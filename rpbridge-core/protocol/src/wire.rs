@@ -97,12 +97,28 @@ impl<'a> Reader<'a> {
 pub struct Writer<'a> {
     buf: &'a mut [u8],
     len: usize,
+    /// Only count the bytes ([`Writer::counting`]).
+    count_only: bool,
 }
 
 impl<'a> Writer<'a> {
     /// A writer filling `buf` from its start.
     pub fn new(buf: &'a mut [u8]) -> Self {
-        Writer { buf, len: 0 }
+        Writer {
+            buf,
+            len: 0,
+            count_only: false,
+        }
+    }
+
+    /// A writer that stores nothing and never runs out of space: its
+    /// [`Writer::len`] is what a message needs.
+    pub fn counting() -> Writer<'static> {
+        Writer {
+            buf: &mut [],
+            len: 0,
+            count_only: true,
+        }
     }
 
     /// Bytes written so far.
@@ -121,6 +137,10 @@ impl<'a> Writer<'a> {
             .len
             .checked_add(bytes.len())
             .ok_or(CodecError::NoSpace)?;
+        if self.count_only {
+            self.len = end;
+            return Ok(());
+        }
         self.buf
             .get_mut(self.len..end)
             .ok_or(CodecError::NoSpace)?
@@ -167,6 +187,13 @@ pub trait Message<'a>: Sized {
     /// Writes the body into `out`; returns its length.
     fn encode_to(&self, out: &mut [u8]) -> Result<usize, CodecError> {
         let mut w = Writer::new(out);
+        self.encode(&mut w)?;
+        Ok(w.len())
+    }
+
+    /// The length of the body, without writing it.
+    fn encoded_len(&self) -> Result<usize, CodecError> {
+        let mut w = Writer::counting();
         self.encode(&mut w)?;
         Ok(w.len())
     }

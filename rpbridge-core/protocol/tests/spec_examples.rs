@@ -34,6 +34,7 @@ const TAG: u32 = Tag::new(3, 1).to_wire();
 fn frame<'a, M: Message<'a>>(kind: Kind, opcode: u16, status: Status, msg: &M) -> Vec<u8> {
     let mut body = vec![0u8; 8192];
     let n = msg.encode_to(&mut body).expect("example encodes");
+    assert_eq!(msg.encoded_len(), Ok(n), "encoded_len of an example");
     let tag = if kind == Kind::Event { 0 } else { TAG };
     let h = Header::new(kind, opcode, status.to_wire(), tag, &body[..n]).unwrap();
     let mut out = h.encode().to_vec();

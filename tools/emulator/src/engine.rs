@@ -49,6 +49,13 @@ pub trait Engine {
     /// [`crate::gpio::GpioBank::irq_report`]), if there is one.
     fn gpio_irq_report(&self) -> Option<String>;
 
+    /// Whether the host reads this personality's IN frames as a byte
+    /// stream, so that several may share one transfer: rpbridge-core's
+    /// reassembler does; the dln2 driver takes one message per transfer.
+    fn joins_frames(&self) -> bool {
+        false
+    }
+
     /// The hostile device that mutates this personality's replies (the
     /// link sends what it makes of each reply while it is armed, instead
     /// of applying its faults), if there is one.
@@ -83,6 +90,10 @@ impl From<Device> for Rpbridge {
 }
 
 impl Engine for Rpbridge {
+    fn joins_frames(&self) -> bool {
+        true
+    }
+
     fn feed(&mut self, data: &[u8], now_ns: u64, replies: &mut Vec<Vec<u8>>) -> usize {
         let mut garbage = 0;
         let device = &mut self.device;

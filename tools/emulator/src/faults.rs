@@ -237,6 +237,12 @@ impl Faults {
         }
     }
 
+    /// No fault is queued and the device is not hung: replies go out as
+    /// the engine made them.
+    pub fn idle(&self) -> bool {
+        !self.hung && self.queue.is_empty()
+    }
+
     /// Applies the next fault, if any, to a reply frame: returns the frames
     /// to send, each with its delay in milliseconds.
     pub fn apply(&mut self, frame: Vec<u8>) -> Vec<(u64, Vec<u8>)> {

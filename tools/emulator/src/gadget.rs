@@ -22,7 +22,7 @@ use std::{
     cell::Cell,
     io::{self, ErrorKind},
     sync::{
-        atomic::{AtomicBool, AtomicUsize, Ordering},
+        atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering},
         mpsc::{self, RecvTimeoutError},
     },
     thread,
@@ -59,6 +59,18 @@ pub const INTERFACE_PROTOCOL: u8 = 0x01;
 const POLL: Duration = Duration::from_millis(100);
 /// Bulk OUT read size: a whole frame, in whole high-speed packets.
 const READ_SIZE: usize = MAX_FRAME.next_multiple_of(512);
+/// Most bytes of joinable frames sent in one IN transfer: what
+/// rpbridge-core reads per bulk IN URB (a whole frame, in whole packets).
+const JOINED_MAX: usize = MAX_FRAME.next_multiple_of(512);
+
+/// Whether joined frames of `total` bytes may go in one IN transfer: not
+/// more than [`JOINED_MAX`], and not a multiple of 64 bytes (the packet
+/// size divides it at any speed). FunctionFS ends such a transfer with a
+/// full packet and no zero-length packet, so the host's longer read would
+/// wait for the next transfer; a joined transfer never ends that way.
+fn may_join(total: usize) -> bool {
+    total <= JOINED_MAX && total % 64 != 0
+}
 /// Packet size of the interrupt IN endpoint (the full-speed maximum).
 const EVENT_PACKET: u16 = 64;
 /// Frames a DLN-2 holds for bulk IN at most: an event that finds this many
@@ -77,8 +89,9 @@ fn io_err(what: &str, e: io::Error) -> String {
 
 /// What the device thread is told.
 enum Input {
-    /// Bytes from bulk OUT.
-    Bytes(BytesMut),
+    /// Bytes from bulk OUT, and when they were read (nanoseconds since the
+    /// emulator started).
+    Bytes(BytesMut, u64),
     /// A control command.
     Command(Command),
     /// The host configured the device (after a plug-in or reset).
@@ -89,8 +102,9 @@ enum Input {
 
 /// What an IN endpoint's thread is told.
 enum Output {
-    /// A frame to send.
-    Frame(Vec<u8>),
+    /// A frame to send, and whether it may share a transfer with the
+    /// joinable frames next to it ([`crate::link::Outgoing::joinable`]).
+    Frame(Vec<u8>, bool),
     /// Halt the endpoint.
     Stall,
 }
@@ -209,18 +223,33 @@ pub fn run(config: &Config, stop: &AtomicBool) -> Result<(), String> {
     let now_ns = || u64::try_from(start.elapsed().as_nanos()).unwrap_or(u64::MAX);
     let event_limit = (config.personality == Personality::Dln2).then_some(DLN2_EVENT_BACKLOG);
     let backlog = AtomicUsize::new(0);
+    // When bulk IN last sent a frame, for the turnaround figures.
+    let last_sent = AtomicU64::new(0);
     let dropped_events = Cell::new(0u64);
     thread::scope(|s| {
         let events_tx = in_tx.clone();
         s.spawn(move || control_events(&mut custom, &events_tx, stop));
-        s.spawn(|| read_bulk_out(&mut ep_out, &in_tx, stop));
+        s.spawn(|| read_bulk_out(&mut ep_out, &in_tx, &now_ns, stop));
         let bulk_backlog = &backlog;
-        s.spawn(move || write_in(&mut ep_in, "bulk IN", out_rx, Some(bulk_backlog), stop));
+        let bulk_sent = Sent {
+            at_ns: &last_sent,
+            now_ns: &now_ns,
+        };
+        s.spawn(move || {
+            write_in(
+                &mut ep_in,
+                "bulk IN",
+                out_rx,
+                Some(bulk_backlog),
+                Some(bulk_sent),
+                stop,
+            )
+        });
         // Without an interrupt endpoint the Link sends no frame its way;
         // should one come, bulk IN is where events go then.
         let event_tx = match ep_events {
             Some(mut ep) => {
-                s.spawn(move || write_in(&mut ep, "interrupt IN", event_rx, None, stop));
+                s.spawn(move || write_in(&mut ep, "interrupt IN", event_rx, None, None, stop));
                 event_tx
             }
             None => out_tx.clone(),
@@ -240,7 +269,7 @@ pub fn run(config: &Config, stop: &AtomicBool) -> Result<(), String> {
                     }
                     backlog.fetch_add(1, Ordering::Relaxed);
                 }
-                let _ = to.send(Output::Frame(f.frame));
+                let _ = to.send(Output::Frame(f.frame, f.joinable));
             }
         };
         while !stop.load(Ordering::Relaxed) {
@@ -248,7 +277,9 @@ pub fn run(config: &Config, stop: &AtomicBool) -> Result<(), String> {
                 Duration::from_nanos(d.saturating_sub(now_ns())).min(POLL)
             });
             match in_rx.recv_timeout(wait) {
-                Ok(Input::Bytes(data)) => {
+                Ok(Input::Bytes(data, read_ns)) => {
+                    link.turnaround
+                        .read(read_ns, last_sent.load(Ordering::Relaxed));
                     send(link.on_bytes(&data, now_ns()));
                     if link.take_stall() {
                         let _ = out_tx.send(Output::Stall);
@@ -317,14 +348,19 @@ fn control_events(custom: &mut Custom, to: &mpsc::Sender<Input>, stop: &AtomicBo
     }
 }
 
-/// Reads bulk OUT and passes the bytes on.
-fn read_bulk_out(ep: &mut EndpointReceiver, to: &mpsc::Sender<Input>, stop: &AtomicBool) {
+/// Reads bulk OUT and passes the bytes on, with the time they came.
+fn read_bulk_out(
+    ep: &mut EndpointReceiver,
+    to: &mpsc::Sender<Input>,
+    now_ns: &(dyn Fn() -> u64 + Sync),
+    stop: &AtomicBool,
+) {
     let mut last_error: Option<ErrorKind> = None;
     while !stop.load(Ordering::Relaxed) {
         match ep.recv_timeout(BytesMut::with_capacity(READ_SIZE), POLL) {
             Ok(Some(data)) => {
                 last_error = None;
-                if to.send(Input::Bytes(data)).is_err() {
+                if to.send(Input::Bytes(data, now_ns())).is_err() {
                     return;
                 }
             }
@@ -362,21 +398,54 @@ fn send_frame(ep: &mut EndpointSender, name: &str, frame: Bytes) {
     eprintln!("rpbridge-emulator: {name}: frame dropped after repeated errors");
 }
 
-/// Writes frames to IN endpoint `name`; halts it when told to. Counts each
-/// frame handed to the endpoint off `backlog`.
+/// Where an IN endpoint's thread records when it last sent a frame.
+struct Sent<'a> {
+    at_ns: &'a AtomicU64,
+    now_ns: &'a (dyn Fn() -> u64 + Sync),
+}
+
+/// Writes frames to IN endpoint `name`; halts it when told to. Joinable
+/// frames that are queued together go out together, up to [`JOINED_MAX`]
+/// bytes in one transfer: while the host reads one transfer the next
+/// replies pile up, and one transfer for all of them halves the work of
+/// both sides. Counts each frame handed to the endpoint off `backlog`, and
+/// records when it was sent in `sent`.
 fn write_in(
     ep: &mut EndpointSender,
     name: &str,
     from: mpsc::Receiver<Output>,
     backlog: Option<&AtomicUsize>,
+    sent: Option<Sent<'_>>,
     stop: &AtomicBool,
 ) {
+    let mut next = None;
     while !stop.load(Ordering::Relaxed) {
-        match from.recv_timeout(POLL) {
-            Ok(Output::Frame(f)) => {
+        let got = match next.take() {
+            Some(o) => Ok(o),
+            None => from.recv_timeout(POLL),
+        };
+        match got {
+            Ok(Output::Frame(mut f, joinable)) => {
+                let mut frames = 1;
+                // A frame taken that does not join goes next, on its own.
+                while let Some(o) = joinable.then(|| from.try_recv().ok()).flatten() {
+                    match o {
+                        Output::Frame(g, true) if may_join(f.len() + g.len()) => {
+                            f.extend_from_slice(&g);
+                            frames += 1;
+                        }
+                        other => {
+                            next = Some(other);
+                            break;
+                        }
+                    }
+                }
                 send_frame(ep, name, Bytes::from(f));
+                if let Some(s) = &sent {
+                    s.at_ns.store((s.now_ns)(), Ordering::Relaxed);
+                }
                 if let Some(b) = backlog {
-                    b.fetch_sub(1, Ordering::Relaxed);
+                    b.fetch_sub(frames, Ordering::Relaxed);
                 }
             }
             Ok(Output::Stall) => {
@@ -385,6 +454,21 @@ fn write_in(
             }
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => return,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn joined_transfers_fit_a_host_read_and_end_in_a_short_packet() {
+        assert!(may_join(20 + 25));
+        assert!(may_join(JOINED_MAX - 1));
+        assert!(!may_join(JOINED_MAX + 1));
+        for full in [64, 512, 1024, 4096] {
+            assert!(!may_join(full), "{full} bytes end in a full packet");
         }
     }
 }

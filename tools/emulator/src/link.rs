@@ -3,13 +3,14 @@
 //! them), passes replies through the injected [`Faults`] or the engine's
 //! [`Hostile`] device's mutations, holds delayed replies until they are
 //! due, and adds the engine's events, each frame marked with the IN pipe it
-//! goes out on.
+//! goes out on and whether it may share an IN transfer with its neighbours.
 
 use crate::{
     config::EventPipe,
     engine::Engine,
     faults::{Command, Faults},
     hostile::{Emit, Hostile},
+    turnaround::Turnaround,
 };
 
 /// An IN endpoint of the device.
@@ -30,6 +31,11 @@ pub struct Outgoing {
     pub event: bool,
     /// The whole frame.
     pub frame: Vec<u8>,
+    /// It may go out in one IN transfer with the joinable frames next to
+    /// it: the host reads a byte stream ([`Engine::joins_frames`]) and no
+    /// fault or hostile mutation shaped it (a truncated frame, say, must
+    /// end its transfer, as the test that injected it expects).
+    pub joinable: bool,
 }
 
 impl EventPipe {
@@ -56,11 +62,17 @@ pub struct Link {
     pub garbage: usize,
     /// Requests answered (or ignored while hung).
     pub requests: u64,
+    /// The engine's frames may share transfers.
+    joins: bool,
+    /// Round trips split into the host's part and the device's (the
+    /// gadget's threads time them; `stats` reports them).
+    pub turnaround: Turnaround,
 }
 
 impl Link {
     /// A link in front of `engine`, sending events on `event_pipe`.
     pub fn new(engine: impl Engine + 'static, event_pipe: EventPipe) -> Self {
+        let joins = engine.joins_frames();
         Link {
             engine: Box::new(engine),
             faults: Faults::default(),
@@ -69,28 +81,32 @@ impl Link {
             delayed: Vec::new(),
             garbage: 0,
             requests: 0,
+            joins,
+            turnaround: Turnaround::default(),
         }
     }
 
-    /// Replies to send now, on bulk IN.
-    fn replies(frames: Vec<Vec<u8>>) -> Vec<Outgoing> {
+    /// Replies to send now, on bulk IN, each with whether it is joinable.
+    fn replies(frames: Vec<(Vec<u8>, bool)>) -> Vec<Outgoing> {
         frames
             .into_iter()
-            .map(|frame| Outgoing {
+            .map(|(frame, joinable)| Outgoing {
                 pipe: Pipe::Bulk,
                 event: false,
                 frame,
+                joinable,
             })
             .collect()
     }
 
     /// Appends event frames to `out`, on the event pipe.
-    fn add_events(&self, events: Vec<Vec<u8>>, out: &mut Vec<Outgoing>) {
+    fn add_events(&self, events: Vec<Vec<u8>>, joinable: bool, out: &mut Vec<Outgoing>) {
         let pipe = self.event_pipe.pipe();
         out.extend(events.into_iter().map(|frame| Outgoing {
             pipe,
             event: true,
             frame,
+            joinable,
         }));
     }
 
@@ -98,7 +114,7 @@ impl Link {
     fn due_events(&mut self, now_ns: u64, out: &mut Vec<Outgoing>) {
         let mut events = Vec::new();
         self.engine.events(now_ns, &mut events);
-        self.add_events(events, out);
+        self.add_events(events, self.joins, out);
     }
 
     /// Takes bytes the host sent at `now_ns`; returns the frames to send now.
@@ -111,15 +127,16 @@ impl Link {
             if let Some(hostile) = self.engine.hostile().filter(|h| h.armed() > 0) {
                 for e in hostile.reply(reply) {
                     match e {
-                        Emit::Bytes(b) => out.push(b),
+                        Emit::Bytes(b) => out.push((b, false)),
                         Emit::Stall => self.stall = true,
                     }
                 }
                 continue;
             }
+            let joinable = self.joins && self.faults.idle();
             for (delay_ms, frame) in self.faults.apply(reply) {
                 if delay_ms == 0 {
-                    out.push(frame);
+                    out.push((frame, joinable));
                 } else {
                     self.delayed.push((now_ns + delay_ms * 1_000_000, frame));
                 }
@@ -147,7 +164,7 @@ impl Link {
                 if let Err(s) = self.engine.forced_gpio_events(n, now_ns, &mut events) {
                     eprintln!("rpbridge-emulator: emit-gpio-events: {s}");
                 }
-                self.add_events(events, &mut out);
+                self.add_events(events, self.joins, &mut out);
             }
             Command::PwmDump(path) => {
                 let text = self.engine.pwm_report().unwrap_or_default();
@@ -173,7 +190,7 @@ impl Link {
             Command::HostileEvents(n) => {
                 if let Some(h) = self.hostile("hostile-events") {
                     let events = h.events(n);
-                    self.add_events(events, &mut out);
+                    self.add_events(events, false, &mut out);
                 }
             }
             Command::HostileReport(path) => {
@@ -185,8 +202,10 @@ impl Link {
             }
             Command::Stats(path) => {
                 let text = format!(
-                    "requests {}\ngarbage_bytes {}\n",
-                    self.requests, self.garbage
+                    "requests {}\ngarbage_bytes {}\n{}",
+                    self.requests,
+                    self.garbage,
+                    self.turnaround.report()
                 );
                 if let Err(e) = crate::control::write_whole(&path, &text) {
                     eprintln!("rpbridge-emulator: stats {}: {e}", path.display());
@@ -223,7 +242,7 @@ impl Link {
         let mut due = Vec::new();
         self.delayed.sort_by_key(|(due, _)| *due);
         while self.delayed.first().is_some_and(|(due, _)| *due <= now_ns) {
-            due.push(self.delayed.remove(0).1);
+            due.push((self.delayed.remove(0).1, false));
         }
         let mut out = Self::replies(due);
         self.due_events(now_ns, &mut out);
@@ -417,6 +436,30 @@ mod tests {
     }
 
     #[test]
+    fn requests_joined_in_one_transfer_get_joinable_replies_in_order() {
+        let mut l = link();
+        let mut bytes = request(3).to_vec();
+        bytes.extend(request(4));
+        let out = l.on_bytes(&bytes, 0);
+        assert_eq!(tags(&out), vec![3, 4]);
+        assert!(out.iter().all(|f| f.joinable));
+    }
+
+    #[test]
+    fn faulted_replies_are_never_joinable() {
+        let mut l = link();
+        l.on_command(Command::parse("duplicate 1").unwrap(), 0);
+        let out = l.on_bytes(&request(8), 0);
+        assert_eq!(tags(&out), vec![8, 8]);
+        assert!(out.iter().all(|f| !f.joinable));
+        // The fault was used up: the next reply is clean again.
+        assert!(l.on_bytes(&request(9), 0).iter().all(|f| f.joinable));
+        l.on_command(Command::parse("delay 1 5").unwrap(), 0);
+        assert!(l.on_bytes(&request(10), 0).is_empty());
+        assert!(l.poll(5_000_000).iter().all(|f| !f.joinable));
+    }
+
+    #[test]
     fn a_delayed_reply_comes_out_of_poll_when_due() {
         let mut l = link();
         l.on_command(Command::parse("delay 1 5").unwrap(), 0);
@@ -511,7 +554,10 @@ mod tests {
         );
         let text = std::fs::read_to_string(&path).unwrap();
         std::fs::remove_file(&path).unwrap();
-        assert_eq!(text, "requests 2\ngarbage_bytes 0\n");
+        assert_eq!(
+            text,
+            "requests 2\ngarbage_bytes 0\nround_trips 0\nhost_ns 0\ndevice_ns 0\n"
+        );
     }
 
     #[test]

@@ -20,6 +20,7 @@ mod i2c;
 mod link;
 mod pwm;
 mod spi;
+mod turnaround;
 
 use std::{
     process::ExitCode,
