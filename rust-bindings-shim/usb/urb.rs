@@ -355,7 +355,7 @@ impl<H: UrbHandler> UrbSet<H> {
         if q.waiting.is_empty() {
             return;
         }
-        let data = core::mem::replace(&mut q.waiting, KVec::new());
+        let data = core::mem::take(&mut q.waiting);
         let pipe = q.pipe;
         if let Err((e, data)) = self.submit_out(q, pipe, data) {
             self.handler.sent(&data, Err(e));

@@ -21,7 +21,7 @@ rows=$(grep -c . /tmp/t70.table)
 expect_eq "table lines" 19 "$rows"
 grep -q MISSING /tmp/t70.table && fail "a row has no figure: $(grep MISSING /tmp/t70.table)"
 # Each row: name (30 columns), unit, rpbridge, dln2, ratio, the two floor
-# ratios, requests per operation, then the checks.
+# ratios, requests per operation, the host's part, then the checks.
 awk '
 	NR <= 2 || /^BENCH-TABLE-END/ || /^floor/ { next }
 	{
@@ -30,7 +30,7 @@ awk '
 		if (f[2] !~ /^[0-9.]+$/ || f[3] !~ /^[0-9.]+$/ || f[2] + 0 <= 0 || f[3] + 0 <= 0) {
 			print "row \"" name "\": no positive figures: " $0; bad = 1; next
 		}
-		rp = f[8]; sub(/;$/, "", rp); dln = f[9]
+		rp = f[9]; sub(/;$/, "", rp); dln = f[10]
 		if (rp !~ /^(intact|unchecked)$/) { print "row \"" name "\": rpbridge data: " rp; bad = 1 }
 		if (name == "spi 64 KiB transfer") {
 			if (dln !~ /^DATA-BAD/) { print "row \"" name "\": dln2 should show the truncation, shows " dln; bad = 1 }
