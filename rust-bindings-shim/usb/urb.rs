@@ -6,9 +6,9 @@
 //! An [`UrbSet`] owns a `usb_anchor` and every URB submitted through it. It
 //! keeps bulk or interrupt IN URBs queued (each is resubmitted from its
 //! completion while the handler asks for more) and sends bulk OUT buffers.
-//! Completions run in interrupt context and call the [`UrbHandler`]. [`UrbSet::shutdown`]
-//! kills every URB and refuses new ones; dropping the set does the same, so
-//! no completion runs after the set is gone.
+//! Completions run in interrupt context and call the [`UrbHandler`].
+//! [`UrbSet::shutdown`] kills every URB and refuses new ones; dropping the
+//! set does the same, so no completion runs after the set is gone.
 //!
 //! A halted (stalled) endpoint fails its transfers with `EPIPE` until the
 //! host clears the halt, which takes a control request and so cannot be
@@ -109,9 +109,8 @@ struct OutQueue {
 /// set. URBs parked after a stall are anchored to `halted` and not in
 /// flight. Every bulk OUT URB is submitted with `out` locked, and counted
 /// in `out.in_flight` until its completion. `clear` is initialised with
-/// `Self::clear_halts_raw` as its
-/// function and is cancelled (after the last completion that could queue
-/// it) before the set goes away. A set is
+/// `Self::clear_halts_raw` as its function and is cancelled (after the last
+/// completion that could queue it) before the set goes away. A set is
 /// only ever created by pin-initialisation and is `!Unpin`, so `&self` is
 /// always the address it keeps until it is dropped: URBs may use it as
 /// their context.

@@ -64,8 +64,8 @@ pub struct Link {
     pub requests: u64,
     /// The engine's frames may share transfers.
     joins: bool,
-    /// Round trips split into the host's part and the device's (the
-    /// gadget's threads time them; `stats` reports them).
+    /// The device's part of round trips (the gadget's threads time them;
+    /// `stats` reports it).
     pub turnaround: Turnaround,
 }
 
@@ -556,7 +556,7 @@ mod tests {
         std::fs::remove_file(&path).unwrap();
         assert_eq!(
             text,
-            "requests 2\ngarbage_bytes 0\nround_trips 0\nhost_ns 0\ndevice_ns 0\n"
+            "requests 2\ngarbage_bytes 0\nround_trips 0\ndevice_ns 0\n"
         );
     }
 
