@@ -330,7 +330,8 @@ impl EventHandler for Bank {
         while bits != 0 {
             let line = bits.trailing_zeros();
             bits &= bits - 1;
-            self.chip.handle_nested_irq(line);
+            let levels = &self.lines.event_levels;
+            levels.offer(line, ev.levels, || self.chip.handle_nested_irq(line));
         }
         // Level lines were masked by the bridge when they fired: their
         // state there is known again, even where a failed request had left

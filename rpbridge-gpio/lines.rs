@@ -8,7 +8,9 @@
 //! probe in one burst of pipelined requests ([`Lines::prefetch_directions`]),
 //! which answer gpiolib's one `get_direction` per line while the chip is
 //! registered, and which lines have a debounce period on the bridge, reset
-//! when the line is released (gpiolib forgets the period then).
+//! when the line is released (gpiolib forgets the period then). A read made
+//! by an interrupt handler may be answered from its event (see
+//! [`crate::event_levels`]).
 
 use core::sync::atomic::{
     AtomicU64,
@@ -41,7 +43,10 @@ use rpbridge_shim::{
     work::OwnedWork,
 };
 
-use crate::irq::IrqSync;
+use crate::{
+    event_levels::EventLevels,
+    irq::IrqSync, //
+};
 
 /// Replies of the GPIO requests are a few bytes; this bounds them.
 const SMALL_REPLY: usize = 16;
@@ -64,6 +69,8 @@ pub(crate) struct Lines {
     pub(crate) prefetched_out: AtomicU64,
     /// Lines with a non-zero debounce period on the bridge.
     pub(crate) debounced: AtomicU64,
+    /// The levels of the interrupt event whose handlers run now.
+    pub(crate) event_levels: EventLevels,
 }
 
 impl Lines {
@@ -191,6 +198,9 @@ impl GpioOps for Lines {
     }
 
     fn get(&self, offset: u32) -> Result<bool> {
+        if let Some(level) = self.event_levels.take(self.line(offset)?) {
+            return Ok(level);
+        }
         let l: Level = self.query(opcode::GPIO_GET, &self.at(offset)?)?;
         Ok(l.value)
     }

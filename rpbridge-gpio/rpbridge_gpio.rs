@@ -16,11 +16,14 @@
 //! - Interrupts are nested in process context: the bridge reports fired
 //!   lines in events, which rpbridge-core delivers from a work item. Edges
 //!   need no request to re-arm; levels are unmasked again after their
-//!   handlers ran (see `irq.rs`).
+//!   handlers ran (see `irq.rs`). A handler's first read of its line is
+//!   answered from the event, which carries the levels (see
+//!   `event_levels.rs`): an edge watched by gpiomon costs no request.
 //! - Bias, open-drain and open-source drive and debounce are set on the
 //!   bridge, if its capabilities say it can; otherwise `ENOTSUPP`, and
 //!   gpiolib emulates open drain and source.
 
+mod event_levels;
 mod irq;
 mod lines;
 
@@ -67,6 +70,7 @@ use rpbridge_shim::{
 };
 
 use crate::{
+    event_levels::EventLevels,
     irq::{
         Bank,
         IrqSync, //
@@ -151,6 +155,7 @@ impl Driver {
                 prefetched: AtomicU64::new(0),
                 prefetched_out: AtomicU64::new(0),
                 debounced: AtomicU64::new(0),
+                event_levels: EventLevels::new(),
             }? Error),
             GFP_KERNEL,
         )?;

@@ -6,11 +6,13 @@
 # waiter, event routing and the event queue, partial frames flushed after
 # a timeout), rpbridge_core_sparse_log (which repeats of a device's
 # misbehaviour are logged) and rpbridge_core_discovery (how often HELLO is
-# tried). Each case is passed on to
+# tried); rpbridge-gpio's rpbridge_gpio_event_levels (which reads an
+# interrupt event's levels answer). Each case is passed on to
 # scripts/check as an RPBRIDGE-KUNIT line.
 . "$RPB/tools/tests/guest/testlib.sh"
 
 modprobe rpbridge_core || fail "modprobe rpbridge_core"
+modprobe rpbridge_gpio || fail "modprobe rpbridge_gpio"
 
 # check_suite NAME MIN-CASES
 check_suite() {
@@ -43,3 +45,4 @@ check_suite rpbridge_core_slots 7
 check_suite rpbridge_core_exchange 14
 check_suite rpbridge_core_sparse_log 1
 check_suite rpbridge_core_discovery 1
+check_suite rpbridge_gpio_event_levels 2

@@ -1,7 +1,8 @@
 # GPIO interrupts from bridge events: gpiomon sees exactly N events for N
-# toggles, for rising, falling and both edges, through a wired pair; and a
-# process waiting for events is woken, without a kernel report, when the
-# bridge is unplugged.
+# toggles, for rising, falling and both edges, through a wired pair; edges
+# driven from outside the bridge arrive with their direction and cost no
+# request; and a process waiting for events is woken, without a kernel
+# report, when the bridge is unplugged.
 # timeout: 600
 . "$RPB/tools/tests/guest/testlib.sh"
 
@@ -50,6 +51,37 @@ kill -0 $mon 2>/dev/null || fail "gpiomon got more rising edges than there were:
 expect_eq "rising edges seen" $N "$(wc -l </tmp/gpiomon.extra)"
 kill $mon
 wait $mon 2>/dev/null
+
+# An edge costs no request: the event brings the levels of the lines, and
+# the character device's read of the line (to tell a rising edge from a
+# falling one, for a line watched on both) is answered from it. Edges driven
+# on the floating GP24 from outside the bridge reach gpiomon, each with its
+# direction, while the bridge answers no request.
+requests() {
+	rm -f /tmp/t14.stats
+	emu_ctl 0 stats /tmp/t14.stats
+	wait_for "[ -s /tmp/t14.stats ]" 5 || fail "the emulator wrote no stats"
+	awk '$1 == "requests" { print $2 }' /tmp/t14.stats
+}
+emu_ctl 0 gpio 24 0
+gpiomon -c "$chip" -e both -n $((2 * N + 1)) --format="%e %o" GP24 >/tmp/gpiomon.ext 2>&1 &
+mon=$!
+wait_for "gpioinfo -c $chip | grep 'line *24:' | grep -q gpiomon" 10 || fail "gpiomon did not request GP24"
+r0=$(requests)
+i=0
+while [ $i -lt $((2 * N)) ]; do
+	emu_ctl 0 gpio 24 $(((i + 1) % 2))
+	i=$((i + 1))
+	wait_for "[ \$(wc -l </tmp/gpiomon.ext) -ge $i ]" 5 || fail "edge $i on GP24 did not reach gpiomon: $(cat /tmp/gpiomon.ext)"
+done
+r1=$(requests)
+kill $mon
+wait $mon 2>/dev/null
+emu_ctl 0 gpio 24 z
+expect_eq "edge directions (1 rising, 2 falling) of $((2 * N)) driven edges" \
+	"$(i=0; while [ $i -lt $N ]; do printf '1 24 2 24 '; i=$((i + 1)); done)" \
+	"$(tr '\n' ' ' </tmp/gpiomon.ext)"
+expect_eq "requests the bridge answered for $((2 * N)) edges" 0 $((r1 - r0))
 
 # Unplug while a process waits for events: it must wake and exit.
 gpiomon -c "$chip" -e both GP3 >/tmp/gpiomon.unplug 2>&1 &
