@@ -109,7 +109,15 @@ pub fn open(vendor_id: u16, product_id: u16, serial: Option<&str>) -> Result<Cli
     }
     let (number, out, inp) =
         found.ok_or_else(|| Error::Usb("no RPBridge interface with a bulk pair".into()))?;
-    let intf = dev.detach_and_claim_interface(number).wait().map_err(usb)?;
+    // A free interface is claimed as it is; one a kernel driver holds is
+    // taken from it, and nusb binds the driver again when the interface is
+    // released. Taking a free one the same way would bind rpbridge_core to
+    // it on release, probing the bridge behind the caller's back (the
+    // benchmark's floor unbinds the driver for all its rounds).
+    let intf = match dev.claim_interface(number).wait() {
+        Ok(intf) => intf,
+        Err(_) => dev.detach_and_claim_interface(number).wait().map_err(usb)?,
+    };
     let mut client = Client {
         ep_out: intf.endpoint::<Bulk, Out>(out).map_err(usb)?,
         ep_in: intf.endpoint::<Bulk, In>(inp).map_err(usb)?,
