@@ -247,7 +247,10 @@ static void gpio_edge_bench(const char *chip, unsigned int line,
 		if (ev.id != (level ? GPIO_V2_LINE_EVENT_RISING_EDGE :
 			      GPIO_V2_LINE_EVENT_FALLING_EDGE))
 			wrong++;
-		/* The kernel stamps the event (CLOCK_MONOTONIC, as now()) in its interrupt handler. */
+		/*
+		 * The kernel stamps the event in its interrupt handler
+		 * (CLOCK_MONOTONIC, as now()).
+		 */
 		to_irq[got] = ev.timestamp_ns / 1e3 - t0 * 1e6;
 		lat[got++] = (t1 - t0) * 1e6;
 	}
