@@ -83,6 +83,16 @@ emu_ctl() {
 	echo "$*" >"$EMU_LOG_DIR/$_n.ctl"
 }
 
+# emu_stats N: emulator N's `stats` lines ("requests R", "round_trips T",
+# "device_ns D", ...); fails if it wrote none within 5 s.
+emu_stats() {
+	_f=$EMU_LOG_DIR/$1.stats
+	rm -f "$_f"
+	emu_ctl "$1" stats "$_f"
+	wait_for "[ -s $_f ]" 5 || return 1
+	cat "$_f"
+}
+
 # emu_stop N: stops emulator N; its gadget goes away, which unplugs it.
 emu_stop() {
 	_pidf=$EMU_LOG_DIR/$1.pid

@@ -58,10 +58,8 @@ wait $mon 2>/dev/null
 # on the floating GP24 from outside the bridge reach gpiomon, each with its
 # direction, while the bridge answers no request.
 requests() {
-	rm -f /tmp/t14.stats
-	emu_ctl 0 stats /tmp/t14.stats
-	wait_for "[ -s /tmp/t14.stats ]" 5 || fail "the emulator wrote no stats"
-	awk '$1 == "requests" { print $2 }' /tmp/t14.stats
+	_s=$(emu_stats 0) || fail "the emulator wrote no stats"
+	echo "$_s" | awk '$1 == "requests" { print $2 }'
 }
 emu_ctl 0 gpio 24 0
 gpiomon -c "$chip" -e both -n $((2 * N + 1)) --format="%e %o" GP24 >/tmp/gpiomon.ext 2>&1 &
